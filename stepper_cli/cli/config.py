@@ -1,0 +1,70 @@
+"""`stepper config show | path | init | trust`."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from .common import DebugOpt, JsonOpt, RepoOpt, emit, emit_json, warn
+
+app = typer.Typer(help="Show, locate, create or trust configuration.", no_args_is_help=True)
+
+
+@app.command("show")
+def show(repo: RepoOpt = Path("."), as_json: JsonOpt = False, debug: DebugOpt = False) -> None:
+    """Print the effective configuration, each value with where it came from (secrets masked)."""
+    from ..config_view import effective_config
+
+    rows, warnings = effective_config(repo)
+    for line in warnings:
+        warn(line)
+    if as_json:
+        emit_json({key: {"value": value, "source": source} for key, value, source in rows})
+        return
+    width = max(len(k) for k, _, _ in rows)
+    emit("\n".join(f"{k:<{width}}  {_fmt(v)}  ({s})" for k, v, s in rows))
+
+
+def _fmt(value: Any) -> str:
+    import json
+
+    return json.dumps(value, ensure_ascii=False)
+
+
+@app.command("path")
+def path(repo: RepoOpt = Path("."), as_json: JsonOpt = False, debug: DebugOpt = False) -> None:
+    """Print the config files that apply (and STEPPER_HOME)."""
+    from ..config_view import config_locations
+
+    places = config_locations(repo)
+    if as_json:
+        emit_json(places)
+        return
+    emit("\n".join(f"{name}: {where}" for name, where in places.items()))
+
+
+@app.command("init")
+def init(
+    target: Annotated[Path | None, typer.Option("--path", help="Write here instead of the user file.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
+    debug: DebugOpt = False,
+) -> None:
+    """Write a starter config file (every key, commented, with its default)."""
+    from ..config_view import write_starter
+
+    written = write_starter(target, force=force)
+    emit(f"Wrote {written}")
+
+
+@app.command("trust")
+def trust(repo: RepoOpt = Path("."), debug: DebugOpt = False) -> None:
+    """Trust this repository's .stepper.toml as it is now (providers and notify then apply)."""
+    from ..config_view import trust_repo_file
+
+    file, digest = trust_repo_file(repo)
+    emit(f"Trusted {file} (sha256 {digest[:12]}); edit it and you will be asked again.")
+    if os.environ.get("STEPPER_CONFIG"):
+        warn("note: STEPPER_CONFIG is set; the repository file still applies on top of it.")

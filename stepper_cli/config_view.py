@@ -1,0 +1,95 @@
+"""Config for people: the effective values with sources (secrets masked), file locations,
+the starter file and trusting a repository's file."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .commits import open_repo
+from .errors import ConfigError, UsageError
+from .paths import stepper_home, user_config_path
+from .settings import REPO_FILE, config_files, load_settings, masked
+from .trust import trust
+
+SECRET_WORDS = ("password", "secret", "token", "key")
+
+
+def effective_config(repo: Path) -> tuple[list[tuple[str, Any, str]], list[str]]:
+    """Rows of (dotted key, value, source) for every setting, and config warnings."""
+    root = _repo_root(repo)
+    loaded = load_settings(root)
+    data = loaded.settings.model_dump(mode="json")
+    rows: list[tuple[str, Any, str]] = []
+    for key, value in _walk(data):
+        source = loaded.sources.get(key) or _list_source(key, loaded.sources) or "default"
+        rows.append((key, _mask(key, value), source))
+    return rows, loaded.warnings
+
+
+def _walk(data: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    if isinstance(data, dict):
+        return [kv for k, v in data.items() for kv in _walk(v, f"{prefix}{k}.")]
+    if isinstance(data, list) and data and all(isinstance(x, dict) for x in data):
+        return [kv for i, v in enumerate(data) for kv in _walk(v, f"{prefix}{i}.")]
+    return [(prefix.rstrip("."), data)]
+
+
+def _list_source(key: str, sources: dict[str, str]) -> str | None:
+    head = key.split(".")[0]
+    return next((v for k, v in sources.items() if k.split(".")[0] == head), None)
+
+
+def _mask(key: str, value: Any) -> Any:
+    if isinstance(value, str) and value:
+        if "://" in value:
+            return masked(value)
+        leaf = key.rsplit(".", 1)[-1]
+        if any(w in leaf for w in SECRET_WORDS) and not leaf.endswith("_env"):
+            return "***"
+    return value
+
+
+def config_locations(repo: Path) -> dict[str, str]:
+    """Where configuration and state live for this repository."""
+    root = _repo_root(repo)
+    applied = [str(p) for p in config_files(root)]
+    repo_file = root / REPO_FILE if root else None
+    return {
+        "user_config": str(user_config_path()),
+        "repo_config": str(repo_file) if repo_file else "(not in a repository)",
+        "in_use": ", ".join(applied) or "(defaults only)",
+        "stepper_home": str(stepper_home()),
+    }
+
+
+def _repo_root(repo: Path) -> Path | None:
+    try:
+        return open_repo(repo).root
+    except Exception:
+        return None
+
+
+def starter_text() -> str:
+    """The starter config (the same text as config.example.toml)."""
+    return resources.files("stepper_cli").joinpath("config.example.toml").read_text("utf-8")
+
+
+def write_starter(target: Path | None, *, force: bool) -> Path:
+    """Write the starter config to target (default: the user config file)."""
+    path = target or user_config_path()
+    if path.exists() and not force:
+        raise UsageError(f"{path} already exists.", hint="Pass --force to replace it.")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(starter_text(), encoding="utf-8")
+    return path
+
+
+def trust_repo_file(repo: Path) -> tuple[Path, str]:
+    """Trust the repository's .stepper.toml as it is now."""
+    root = open_repo(repo).root
+    file = root / REPO_FILE
+    if not file.is_file():
+        raise ConfigError("there is no file to trust", file=str(file), hint="Create .stepper.toml first.")
+    return file, trust(file)
