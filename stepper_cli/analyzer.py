@@ -5,18 +5,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .analyzer_facts import Facts, change_lines, gather, listing, place, shorten
+from .analyzer_facts import Facts, change_lines, gather, join_and, listing, place, shorten
 from .commits import Commit
 from .report import Report
 
 _TYPES = ("feat", "fix", "docs", "test", "refactor", "perf", "build", "ci", "chore", "style", "revert")
 _ALIASES = {"feature": "feat", "bugfix": "fix", "hotfix": "fix", "doc": "docs", "tests": "test"}
-_CONVENTIONAL = re.compile(r"^(?P<type>[A-Za-z]+)\s*(?:\((?P<scope>[^()]*)\))?\s*(?P<bang>!)?\s*:\s*(?P<text>.*)$")
+_CONVENTIONAL = re.compile(
+    r"^(?P<type>[A-Za-z]+) ?(?:\((?P<scope>[^()]*)\))?(?P<bang>!)?\s*:\s*(?P<text>.*)$"
+)
 _REVERT = re.compile(r'^Revert "(?P<text>.+)"$')
 _BREAKING = re.compile(r"^BREAKING[ -]CHANGE:", re.M)
 _TRAILER = re.compile(r"^[A-Za-z][\w-]*: \S")
 _SUBJECT_WORDS = {
-    "fix": "fix fixes fixed fixing bug bugs bugfix crash crashes hotfix regression broken repair",
+    "fix": "fix fixes fixed fixing bug bugs bugfix crash crashes crashing hotfix regression broken repair",
     "feat": "add adds added new implement implements implemented introduce introduces support allow enable",
     "refactor": "refactor rename renames renamed move moves moved extract extracts restructure reorganize "
     "simplify cleanup remove removes delete drop",
@@ -56,7 +58,7 @@ def analyze(commit: Commit) -> Report:
     subject = parse_subject(commit.subject, commit.body)
     kind = subject.type or (None if _is_git_merge(commit) else infer_type(commit.subject, facts))
     return Report(
-        title=_title(commit, subject, kind, facts),
+        title=_title(subject, kind, facts),
         summary=_summary(commit, facts),
         changes=change_lines(commit.files),
         rationale=_rationale(commit),
@@ -102,7 +104,7 @@ def _is_git_merge(commit: Commit) -> bool:
     return commit.is_merge and commit.subject.startswith("Merge ")
 
 
-def _title(commit: Commit, subject: Subject, kind: str | None, facts: Facts) -> str:
+def _title(subject: Subject, kind: str | None, facts: Facts) -> str:
     text = subject.text
     if len(re.sub(r"\W", "", text)) < 3:
         text = _describe(facts)
@@ -125,33 +127,42 @@ def _describe(facts: Facts) -> str:
     verb = verbs.get(statuses.pop(), "update") if len(statuses) == 1 else "update"
     if len(facts.files) == 1:
         return f"{verb} {shorten(facts.files[0].path, 80)}"
-    where = " and ".join(place(c) for c, _ in facts.components.most_common(2))
-    return f"{verb} {len(facts.files):,} files in {where}"
+    return f"{verb} {len(facts.files):,} files in {_where(facts, 2)}"
 
 
 def _summary(commit: Commit, facts: Facts) -> str:
     parts = [_lead(commit, facts)]
     if facts.files:
-        areas = [f"{place(c)} ({n:,} file{'s' * (n != 1)})" for c, n in facts.components.most_common(5)]
-        others = len(facts.components) - len(areas)
-        parts.append(f"Changes are in {', '.join(areas)}" + (f" and {others:,} other areas." if others else "."))
+        parts.append(f"Changes are in {_where(facts, 5, counted=True)}.")
         parts.append(_amount(facts))
     if commit.subject:
         parts.append(f'The subject reads "{shorten(commit.subject, 300)}".')
     return _fit(" ".join(parts), 50, 2000, f"Commit {commit.short_sha} by {commit.author_name}.")
 
 
+def _where(facts: Facts, top: int, *, counted: bool = False) -> str:
+    """Name the most-touched components: 'src/api (3 files), tests (1 file) and 2 other areas'."""
+    common = facts.components.most_common(top)
+    names = [f"{place(c)} ({_count(n, 'file')})" if counted else place(c) for c, n in common]
+    others = len(facts.components) - len(names)
+    return join_and(names + ([_count(others, "other area")] if others else []))
+
+
 def _lead(commit: Commit, facts: Facts) -> str:
     count = len(facts.files)
-    files = f"{count:,} file{'s' * (count != 1)}"
-    if facts.files:
-        files += f" ({', '.join(f'{n:,} {status}' for status, n in facts.statuses.items())})"
+    files = _count(count, "file")
+    if facts.files and not commit.is_root:
+        counts = [f"{n:,} {status.replace('_', '-')}" for status, n in facts.statuses.items()]
+        files += f" ({', '.join(counts)})"
     if commit.is_root:
-        return f"Initial commit of the repository, adding {files}." if count else "Initial commit, with no files."
+        return f"Initial commit of the repository, adding {files}." if count else "Initial commit, no files."
     if commit.is_merge:
         first = commit.parents[0][:12]
-        brings = f"changes {files}" if count else "changes no files"
-        return f"Merge commit joining {len(commit.parents)} parents; against its first parent ({first}) it {brings}."
+        brings = files if count else "no files"
+        parents = len(commit.parents)
+        return (
+            f"Merge commit joining {parents} parents; against its first parent ({first}) it changes {brings}."
+        )
     if not count:
         return "An empty commit: it has no file changes, only a message."
     return f"This commit changes {files}."
@@ -161,9 +172,9 @@ def _amount(facts: Facts) -> str:
     text = f"In total +{facts.added:,}/-{facts.deleted:,} lines"
     binary, submodules = len(facts.paths("binary")), len(facts.paths("submodule"))
     if binary:
-        text += f", {binary:,} binary file{'s' * (binary != 1)}"
+        text += f", {_count(binary, 'binary file')}"
     if submodules:
-        text += f", {submodules:,} submodule pointer{'s' * (submodules != 1)}"
+        text += f", {_count(submodules, 'submodule pointer')}"
     return text + "."
 
 
@@ -178,8 +189,10 @@ def _rationale(commit: Commit) -> str:
     if paragraphs and not text:
         text = shorten(paragraphs[0], 2000)
     if not text:
-        said = f'the subject only says "{shorten(commit.subject, 300)}"' if commit.subject else "it has no subject"
-        return f"The commit message gives no rationale; {said}."
+        if not commit.subject:
+            return "The commit message gives no rationale; it has no subject either."
+        said = shorten(commit.subject, 300)
+        return f'The commit message gives no rationale; the subject only says "{said}".'
     return text if len(text) >= 20 else f"The message body says: {text}"
 
 
@@ -198,11 +211,12 @@ def _impact(commit: Commit, facts: Facts) -> str:
     sentences += [f"{label}: {listing(facts.paths(area))}." for area, label in _AREAS if facts.paths(area)]
     removed = facts.paths("removed")
     if removed or facts.deleted > 200:
-        gone = f"{len(removed):,} file{'s' * (len(removed) != 1)} removed ({listing(removed)})" if removed else ""
+        gone = f"{_count(len(removed), 'file')} removed ({listing(removed)})" if removed else ""
         lines = f"{facts.deleted:,} lines deleted" if facts.deleted > 200 else ""
-        sentences.append(f"Large deletion: {' and '.join(p for p in (gone, lines) if p)}.")
+        label = "Large deletion" if facts.deleted > 200 else "Deletions"
+        sentences.append(f"{label}: {' and '.join(p for p in (gone, lines) if p)}.")
     if commit.is_merge:
-        sentences.append("As a merge, these changes arrive from the merged branch relative to the first parent.")
+        sentences.append("As a merge, these changes come from the merged branch, against the first parent.")
     return _fit(" ".join(sentences), 20, 2000, "")
 
 
@@ -211,7 +225,7 @@ def _tests_sentence(facts: Facts) -> str:
     if tests:
         return f"Tests changed: {listing(tests)}."
     if sources:
-        return f"No tests changed although {len(sources):,} source file{'s' * (len(sources) != 1)} did."
+        return f"No tests changed although {_count(len(sources), 'source file')} did."
     return "No tests changed, and no source code changed either."
 
 
@@ -235,7 +249,9 @@ def _next_steps(commit: Commit, subject: Subject, kind: str | None, facts: Facts
         steps.append(f"Check nothing still refers to the removed {listing(facts.paths('removed'))}.")
     if re.search(r"\bWIP\b", commit.subject, re.I):
         steps.append("Finish the work in progress before merging: the subject marks it WIP.")
-    steps += [f"Resolve the {marker} added in {path}." for path, marker in list(facts.todos.items())[:5]]
+    if facts.todos:
+        markers = join_and(list(dict.fromkeys(facts.todos.values())))
+        steps.append(f"Resolve the {markers} added in {listing(list(facts.todos))}.")
     return [shorten(step, 500) for step in steps[:20]]
 
 
@@ -249,9 +265,13 @@ def _dependency_steps(facts: Facts) -> list[str]:
 
 
 def _tags(commit: Commit, subject: Subject, kind: str | None, facts: Facts) -> list[str]:
-    tags = [kind or "", "breaking" if subject.breaking else "", "merge" if commit.is_merge else ""]
-    tags += ["initial" if commit.is_root else ""]
-    tags += ["dependencies" if facts.paths("dependency") or facts.paths("lock") else ""]
+    flags = {
+        "breaking": subject.breaking,
+        "merge": commit.is_merge,
+        "initial": commit.is_root,
+        "dependencies": bool(facts.paths("dependency") or facts.paths("lock")),
+    }
+    tags = [kind or "", subject.scope, *(flag for flag, on in flags.items() if on)]
     tags += [area for area in ("migration", "security", "api") if facts.paths(area)]
     tags += [language for language, _ in facts.languages.most_common(5)]
     tags += [c.rsplit("/", 1)[-1] for c, _ in facts.components.most_common(8) if c]
@@ -262,3 +282,7 @@ def _tags(commit: Commit, subject: Subject, kind: str | None, facts: Facts) -> l
 def _fit(text: str, low: int, high: int, padding: str) -> str:
     text = text if len(text) >= low else f"{text} {padding}".strip()
     return shorten(text, high)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'s' * (n != 1)}"

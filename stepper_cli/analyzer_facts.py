@@ -126,9 +126,14 @@ def shorten(text: str, limit: int) -> str:
 
 def listing(paths: list[str], limit: int = 3) -> str:
     """Name up to limit paths, then how many more there are."""
-    shown = ", ".join(shorten(p, 100) for p in paths[:limit])
+    shown = [shorten(p, 100) for p in paths[:limit]]
     rest = len(paths) - limit
-    return f"{shown} and {rest:,} more" if rest > 0 else shown
+    return join_and([*shown, f"{rest:,} more"] if rest > 0 else shown)
+
+
+def join_and(items: list[str]) -> str:
+    """Join items as prose: 'a', 'a and b', 'a, b and c'."""
+    return " and ".join(filter(None, [", ".join(items[:-1]), items[-1]])) if items else ""
 
 
 def place(where: str) -> str:
@@ -165,7 +170,8 @@ def file_line(f: FileChange) -> str:
     if f.binary:
         return f"{line} (binary)"
     if f.status == "type_changed":
-        return f"{line} (now a symlink)" if "new file mode 120000" in f.diff else f"{line} (now a regular file)"
+        now = "a symlink" if "new file mode 120000" in f.diff else "a regular file"
+        return f"{line} (now {now})"
     if f.status in ("renamed", "copied") and not (f.added or f.deleted):
         return line
     return f"{line} ({_counts(f.status, f.added, f.deleted)})"

@@ -12,12 +12,15 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .commits import Commit, Repo, open_repo, read_commit, resolve_revs
 from .evidence import Evidence, build_evidence
 from .report import Attempt, Report, ReportResult
-from .settings import LoadedConfig, load_settings
+from .settings import LoadedConfig, Settings, load_settings
+
+if TYPE_CHECKING:
+    from .store import Store
 
 
 @dataclass(frozen=True)
@@ -40,8 +43,24 @@ class Context:
     extras: dict[str, Any] = field(default_factory=dict)
 
     @property
-    def settings(self) -> Any:
+    def settings(self) -> Settings:
         return self.config.settings
+
+    @property
+    def store(self) -> Store:
+        """The shared store (cache, ledger, breaker and limit state), opened on first use."""
+        if "store" not in self.extras:
+            from .store import open_store
+
+            self.extras["store"] = open_store(self.settings.queue.url)
+        store: Store = self.extras["store"]
+        return store
+
+    def close(self) -> None:
+        """Close the store if it was opened."""
+        store = self.extras.pop("store", None)
+        if store is not None:
+            store.close()
 
 
 def open_context(repo: str | Path = ".", overrides: dict[str, Any] | None = None) -> Context:

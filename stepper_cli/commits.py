@@ -210,9 +210,9 @@ def _parse_raw_numstat(data: bytes) -> list[dict[str, object]]:
                 "submodule": b"160000" in (meta[0], meta[1]),
             })  # fmt: skip
         elif tok:
-            added, deleted, rest = tok.split(b"\t", 2)
+            plus, minus, rest = tok.split(b"\t", 2)
             i += 3 if rest == b"" else 1
-            counts.append((added.decode(), deleted.decode()))
+            counts.append((plus.decode(), minus.decode()))
         else:
             i += 1
     for entry, (added, deleted) in zip(entries, counts, strict=False):

@@ -36,6 +36,7 @@ def report(
 ) -> int:
     """Generate the report of a commit, or of each commit of a range (oldest first)."""
     from .. import api
+    from ..commits import resolve_revs
     from .common import setup_logging
     from .render import print_rich_markdown, report_markdown, report_text, reports_json
 
@@ -47,7 +48,7 @@ def report(
         offline=offline, providers=tuple(provider or ()), use_cache=not no_cache, refresh=refresh,
         fallback=not no_fallback,
     )  # fmt: skip
-    shas = api.resolve_revs(ctx.repo, rev)
+    shas = resolve_revs(ctx.repo, rev)
     results = [api.report_for_sha(ctx, sha, options) for sha in _progress(shas, quiet)]
     if fmt is Format.json:
         emit(reports_json(results, as_list=".." in rev), output)

@@ -1,0 +1,103 @@
+"""Build a provider adapter from its settings: pick the protocol module, read the key from the environment.
+
+Protocol modules (and httpx) are imported only when a provider is built, so `key_present` and
+`needs_key` stay cheap for `stepper providers list` and the hook path.
+"""
+
+from __future__ import annotations
+
+import importlib
+import ipaddress
+import os
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
+
+from ..errors import ConfigError, MissingKey
+from ..settings import ProviderSettings, masked
+from .presets import KINDS
+
+if TYPE_CHECKING:
+    import httpx
+
+    from .base import Provider
+
+#: protocols whose servers usually run without a key
+KEYLESS_KINDS = frozenset({"ollama", "hf-space"})
+#: protocols with no sensible default base_url
+NEEDS_BASE_URL = frozenset({"hf-space"})
+
+
+def build_provider(
+    settings: ProviderSettings, client: httpx.Client | None = None, env: Mapping[str, str] = os.environ
+) -> Provider:
+    """Return the adapter for a provider, with its key read from the environment."""
+    module_path = KINDS.get(settings.kind)
+    if module_path is None:
+        raise ConfigError(
+            f"unknown provider kind '{settings.kind}' (valid kinds: {', '.join(sorted(KINDS))})",
+            key=f"providers.{settings.name}.kind",
+        )
+    _check_base_url(settings)
+    api_key = read_key(settings, env)
+    adapter = importlib.import_module(module_path).ADAPTER
+    provider: Provider = adapter(settings, api_key, client)
+    return provider
+
+
+def read_key(settings: ProviderSettings, env: Mapping[str, str] = os.environ) -> str | None:
+    """Return the provider's key, None when it needs none and has none; raise MissingKey otherwise."""
+    key = env.get(settings.api_key_env, "").strip() if settings.api_key_env else ""
+    if key:
+        return key
+    if not needs_key(settings):
+        return None
+    where = settings.api_key_env or "api_key_env in its [[providers]] entry, and export that variable"
+    raise MissingKey(f"No API key for provider '{settings.name}': set {where}")
+
+
+def key_present(settings: ProviderSettings, env: Mapping[str, str] = os.environ) -> bool:
+    """Return whether the key's environment variable is set and not empty."""
+    return bool(settings.api_key_env and env.get(settings.api_key_env, "").strip())
+
+
+def needs_key(settings: ProviderSettings) -> bool:
+    """Return whether a provider cannot work without a key.
+
+    Ollama and Spaces work without one; so does an OpenAI-compatible server on this machine, or one
+    configured with `api_key_env = ""` (a LAN server that takes no key).
+    """
+    if settings.kind in KEYLESS_KINDS:
+        return False
+    if settings.kind == "openai":
+        return bool(settings.api_key_env) and not is_loopback(settings.base_url)
+    return True
+
+
+def is_loopback(url: str) -> bool:
+    """Return whether a URL points at this machine (localhost or a loopback address)."""
+    host = (urlsplit(url).hostname or "").lower()
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_base_url(settings: ProviderSettings) -> None:
+    key = f"providers.{settings.name}.base_url"
+    if not settings.base_url:
+        if settings.kind in NEEDS_BASE_URL:
+            raise ConfigError(
+                f"provider '{settings.name}' needs base_url (the Space's URL, e.g. https://owner-space.hf.space)",
+                key=key,
+            )
+        return
+    if (
+        urlsplit(settings.base_url).scheme not in ("http", "https")
+        or not urlsplit(settings.base_url).hostname
+    ):
+        raise ConfigError(
+            f"base_url '{masked(settings.base_url)}' must be an http:// or https:// URL", key=key
+        )
