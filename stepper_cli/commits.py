@@ -87,9 +87,7 @@ class Repo:
 def git(args: Sequence[str], cwd: Path | str, *, check: bool = True) -> bytes:
     """Run git and return stdout; a missing git or a failure becomes a GitError."""
     try:
-        proc = subprocess.run(
-            _argv(args), cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env(), check=False
-        )
+        proc = subprocess.run(_argv(args), cwd=cwd, capture_output=True, env=_env(), check=False)
     except FileNotFoundError as exc:
         raise GitError("git is not installed or not on PATH.", hint="Install git and try again.") from exc
     except NotADirectoryError as exc:
@@ -245,9 +243,7 @@ def _stream_patches(repo: Repo, args: list[str]) -> Iterator[tuple[bytes, list[b
         raise GitError(f"git diff-tree failed with exit {proc.returncode}.")
 
 
-def _attach_diffs(
-    entries: list[dict[str, object]], chunks: Iterator[tuple[bytes, list[bytes]]]
-) -> list[FileChange]:
+def _attach_diffs(entries: list[dict[str, object]], chunks: Iterator[tuple[bytes, list[bytes]]]) -> list[FileChange]:
     diffs: list[list[bytes]] = [[] for _ in entries]
     i, prev_header = 0, b""
     for header, lines in chunks:

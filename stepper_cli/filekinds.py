@@ -64,9 +64,7 @@ def _category(lower: str, name: str, ext: str, parts: list[str]) -> str:
         return "dependency"
     if parts[0] in (".github", ".gitlab", ".circleci") or name in (".gitlab-ci.yml", ".travis.yml", "jenkinsfile"):
         return "ci"
-    if any(p in ("migrations", "migration", "alembic", "schema", "schemas") for p in parts[:-1]) or (
-        ext == ".sql"
-    ):
+    if any(p in ("migrations", "migration", "alembic", "schema", "schemas") for p in parts[:-1]) or (ext == ".sql"):
         return "migration"
     if _is_test(name, parts):
         return "test"

@@ -58,7 +58,7 @@ def write_private(path: Path, data: bytes) -> None:
 
 def tighten_tree(root: Path) -> None:
     """Make every file under root 0600 and every folder 0700 (libraries create files with umask)."""
-    for dirpath, dirnames, filenames in os.walk(root):
+    for dirpath, _dirnames, filenames in os.walk(root):
         os.chmod(dirpath, DIR_MODE)
         for name in filenames:
             p = os.path.join(dirpath, name)

@@ -135,9 +135,7 @@ def _validate(data: dict[str, Any]) -> Report:
     except ValidationError as exc:
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        raise InvalidResponse(
-            "The reply's report does not fit the schema.", detail=f"{where}: {first['msg']}"
-        ) from exc
+        raise InvalidResponse("The reply's report does not fit the schema.", detail=f"{where}: {first['msg']}") from exc
 
 
 def report_json_schema() -> dict[str, Any]:

@@ -122,9 +122,7 @@ class ProviderSettings(_Section):
 class Settings(BaseSettings):
     """Every configuration key of stepper, with its default."""
 
-    model_config = SettingsConfigDict(
-        env_prefix="STEPPER_", env_nested_delimiter="__", extra="forbid", frozen=True
-    )
+    model_config = SettingsConfigDict(env_prefix="STEPPER_", env_nested_delimiter="__", extra="forbid", frozen=True)
 
     providers: list[ProviderSettings] = []
     retry: RetrySettings = RetrySettings()
@@ -294,5 +292,3 @@ def masked(value: str) -> str:
         user = creds.split(":", 1)[0] if ":" in creds else ""
         return f"{scheme}://{user}:***@{host}"
     return value
-
-

@@ -17,9 +17,7 @@ class GitRepo:
         return cls(path)
 
     def git(self, *args: str, check: bool = True) -> str:
-        proc = subprocess.run(
-            ["git", *args], cwd=self.path, check=check, stdout=subprocess.PIPE, stderr=subprocess.PIPE
-        )
+        proc = subprocess.run(["git", *args], cwd=self.path, check=check, capture_output=True)
         return proc.stdout.decode("utf-8", "replace").strip()
 
     def write(self, rel: str, content: str | bytes) -> Path:

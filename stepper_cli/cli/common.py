@@ -12,7 +12,7 @@ from typing import Annotated, Any
 import typer
 
 
-class Format(str, enum.Enum):
+class Format(enum.StrEnum):
     text = "text"
     markdown = "markdown"
     json = "json"

@@ -58,18 +58,12 @@ def message_text(data: Any, provider: str) -> str:
     if not isinstance(blocks, list):
         raise invalid_shape(provider, "a content list")
     for block in blocks:
-        if (
-            isinstance(block, dict)
-            and block.get("type") == "tool_use"
-            and isinstance(block.get("input"), dict)
-        ):
+        if isinstance(block, dict) and block.get("type") == "tool_use" and isinstance(block.get("input"), dict):
             return json.dumps(block["input"])
     text = "".join(b.get("text", "") for b in blocks if isinstance(b, dict) and b.get("type") == "text")
     if text.strip():
         return text
-    raise invalid_shape(
-        provider, "a tool_use or text block", detail=f"stop_reason: {data.get('stop_reason')}"
-    )
+    raise invalid_shape(provider, "a tool_use or text block", detail=f"stop_reason: {data.get('stop_reason')}")
 
 
 ADAPTER = AnthropicProvider

@@ -20,6 +20,11 @@ class Prompt:
     user: str
 
 
+def chat_messages(prompt: Prompt) -> list[dict[str, str]]:
+    """The system + user message list that chat-style protocols share."""
+    return [{"role": "system", "content": prompt.system}, {"role": "user", "content": prompt.user}]
+
+
 class Provider(Protocol):
     """A model behind one wire protocol."""
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..report import report_json_schema
-from .base import Prompt
+from .base import Prompt, chat_messages
 from .http import HttpAdapter, bearer, invalid_shape, prune_schema
 
 DEFAULT_BASE_URL = "https://api.cohere.com"
@@ -24,18 +24,13 @@ class CohereProvider(HttpAdapter):
     def generate(self, prompt: Prompt) -> str:
         """Send the prompt and return the model's text."""
         base = self.base_url(DEFAULT_BASE_URL).removesuffix("/v2")
-        return message_text(
-            self.post_json(f"{base}/v2/chat", self.body(prompt), bearer(self._api_key)), self.name
-        )
+        return message_text(self.post_json(f"{base}/v2/chat", self.body(prompt), bearer(self._api_key)), self.name)
 
     def body(self, prompt: Prompt) -> dict[str, Any]:
         """Return the request body for a prompt."""
         return {
             "model": self.settings.model,
-            "messages": [
-                {"role": "system", "content": prompt.system},
-                {"role": "user", "content": prompt.user},
-            ],
+            "messages": chat_messages(prompt),
             "response_format": {
                 "type": "json_object",
                 "json_schema": prune_schema(report_json_schema(), SCHEMA_KEYWORDS),
@@ -52,15 +47,11 @@ def message_text(data: Any, provider: str) -> str:
     if not isinstance(content, list):
         raise invalid_shape(provider, "message.content")
     text = "".join(
-        b["text"]
-        for b in content
-        if isinstance(b, dict) and b.get("type") == "text" and isinstance(b.get("text"), str)
+        b["text"] for b in content if isinstance(b, dict) and b.get("type") == "text" and isinstance(b.get("text"), str)
     )
     if text.strip():
         return text
-    raise invalid_shape(
-        provider, "text in message.content", detail=f"finish_reason: {data.get('finish_reason')}"
-    )
+    raise invalid_shape(provider, "text in message.content", detail=f"finish_reason: {data.get('finish_reason')}")
 
 
 ADAPTER = CohereProvider

@@ -77,9 +77,7 @@ def candidate_text(data: Any, provider: str) -> str:
     text = "".join(texts)
     if text.strip():
         return text
-    raise invalid_shape(
-        provider, "text in candidates[0]", detail=f"finishReason: {candidate.get('finishReason')}"
-    )
+    raise invalid_shape(provider, "text in candidates[0]", detail=f"finishReason: {candidate.get('finishReason')}")
 
 
 ADAPTER = GeminiProvider

@@ -150,9 +150,7 @@ def send(
         ) from exc
 
 
-def translate_exception(
-    exc: Exception, provider: str, timeout: float, secrets: Iterable[str] = ()
-) -> ProviderError:
+def translate_exception(exc: Exception, provider: str, timeout: float, secrets: Iterable[str] = ()) -> ProviderError:
     """Return the stepper error for an exception raised by httpx."""
     where = f"Provider '{provider}'"
     name = type(exc).__name__
@@ -162,9 +160,7 @@ def translate_exception(
     if isinstance(exc, httpx.HTTPStatusError):
         return status_error(exc.response, provider, secrets)
     if isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):
-        return BadRequest(
-            f"{where} has an unusable base_url ({name}); use an http:// or https:// URL", detail=detail
-        )
+        return BadRequest(f"{where} has an unusable base_url ({name}); use an http:// or https:// URL", detail=detail)
     if isinstance(exc, httpx.TransportError):
         return ProviderUnavailable(f"{where} is unreachable ({name})", detail=detail)
     if isinstance(exc, httpx.DecodingError):
@@ -182,17 +178,13 @@ def status_error(response: httpx.Response, provider: str, secrets: Iterable[str]
     retry_after = retry_after_of(response)
     if status == 429:
         wait = f", retry after {retry_after:g} s" if retry_after is not None else ""
-        return RateLimited(
-            f"{where} is rate limited (HTTP 429{wait})", retry_after=retry_after, detail=detail
-        )
+        return RateLimited(f"{where} is rate limited (HTTP 429{wait})", retry_after=retry_after, detail=detail)
     if status in (401, 403):
         return AuthFailed(f"{where} rejected the credentials (HTTP {status})", detail=detail)
     if status == 408:
         return ProviderTimeout(f"{where} timed out on its side (HTTP 408)", detail=detail)
     if status >= 500:
-        return ProviderUnavailable(
-            f"{where} is unavailable (HTTP {status})", retry_after=retry_after, detail=detail
-        )
+        return ProviderUnavailable(f"{where} is unavailable (HTTP {status})", retry_after=retry_after, detail=detail)
     if 400 <= status < 500:
         reason = f": {detail[:160]}" if detail else ""
         return BadRequest(f"{where} refused the request (HTTP {status}){reason}", detail=detail)

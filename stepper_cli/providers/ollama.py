@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..report import report_json_schema
-from .base import Prompt
+from .base import Prompt, chat_messages
 from .http import HttpAdapter, bearer, invalid_shape
 
 DEFAULT_BASE_URL = "http://localhost:11434"
@@ -24,18 +24,13 @@ class OllamaProvider(HttpAdapter):
     def generate(self, prompt: Prompt) -> str:
         """Send the prompt and return the model's text."""
         base = self.base_url(DEFAULT_BASE_URL).removesuffix("/api")
-        return message_text(
-            self.post_json(f"{base}/api/chat", self.body(prompt), bearer(self._api_key)), self.name
-        )
+        return message_text(self.post_json(f"{base}/api/chat", self.body(prompt), bearer(self._api_key)), self.name)
 
     def body(self, prompt: Prompt) -> dict[str, Any]:
         """Return the request body for a prompt."""
         return {
             "model": self.settings.model,
-            "messages": [
-                {"role": "system", "content": prompt.system},
-                {"role": "user", "content": prompt.user},
-            ],
+            "messages": chat_messages(prompt),
             "stream": False,
             "format": report_json_schema(),
             "options": {"temperature": TEMPERATURE, "num_predict": self.settings.max_tokens},
@@ -48,9 +43,7 @@ def message_text(data: Any, provider: str) -> str:
     content = message.get("content") if isinstance(message, dict) else None
     if isinstance(content, str) and content.strip():
         return content
-    raise invalid_shape(
-        provider, "text in message.content", detail=f"done_reason: {_get(data, 'done_reason')}"
-    )
+    raise invalid_shape(provider, "text in message.content", detail=f"done_reason: {_get(data, 'done_reason')}")
 
 
 def _get(data: Any, key: str) -> Any:

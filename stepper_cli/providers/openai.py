@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..report import report_json_schema
-from .base import Prompt
+from .base import Prompt, chat_messages
 from .http import HttpAdapter, bearer, invalid_shape
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
@@ -29,10 +29,7 @@ class OpenAIProvider(HttpAdapter):
         """Return the request body for a prompt."""
         return {
             "model": self.settings.model,
-            "messages": [
-                {"role": "system", "content": prompt.system},
-                {"role": "user", "content": prompt.user},
-            ],
+            "messages": chat_messages(prompt),
             "response_format": {
                 "type": "json_schema",
                 "json_schema": {"name": "commit_report", "schema": report_json_schema(), "strict": False},

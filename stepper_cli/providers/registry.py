@@ -94,10 +94,5 @@ def _check_base_url(settings: ProviderSettings) -> None:
                 key=key,
             )
         return
-    if (
-        urlsplit(settings.base_url).scheme not in ("http", "https")
-        or not urlsplit(settings.base_url).hostname
-    ):
-        raise ConfigError(
-            f"base_url '{masked(settings.base_url)}' must be an http:// or https:// URL", key=key
-        )
+    if urlsplit(settings.base_url).scheme not in ("http", "https") or not urlsplit(settings.base_url).hostname:
+        raise ConfigError(f"base_url '{masked(settings.base_url)}' must be an http:// or https:// URL", key=key)
