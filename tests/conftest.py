@@ -9,6 +9,8 @@ import pytest
 
 from tests.gitutil import GitRepo
 
+pytest_plugins = ["tests.redis_server", "tests.provider_server"]
+
 SECRET_SUFFIXES = ("_API_KEY", "_TOKEN", "_KEY")
 
 

@@ -1,0 +1,147 @@
+"""The store interface: small atomic primitives over JSON objects that every backend implements alike.
+
+Higher layers (report cache, job ledger, breakers, rate limits, metrics) are written against `Store` only,
+so local files and Redis give them the same semantics:
+
+- keys are strings, values are JSON objects (dicts); nothing is ever pickled;
+- `ttl` is in wall-clock seconds, `None` means "never expires", and an expired entry is invisible to
+  every method (get, update, add, incr, scan, clear);
+- each method is atomic across processes; `update` is the read-modify-write primitive.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator
+from types import TracebackType
+from typing import Any, TypeAlias
+from urllib.parse import urlsplit, urlunsplit
+
+from ..errors import StorageError
+
+JSON: TypeAlias = dict[str, Any]
+Updater: TypeAlias = Callable[[JSON | None], JSON | None]
+
+
+class Store(ABC):
+    """A key-value store of JSON objects shared by every stepper process that opens the same location."""
+
+    @abstractmethod
+    def get(self, key: str) -> JSON | None:
+        """Return the value at key, or None when it is absent or expired."""
+
+    @abstractmethod
+    def put(self, key: str, value: JSON, ttl: float | None = None) -> None:
+        """Store value at key, replacing any old value and its expiry."""
+
+    @abstractmethod
+    def delete(self, key: str) -> bool:
+        """Remove key; return whether a live value was there."""
+
+    @abstractmethod
+    def update(self, key: str, fn: Updater, ttl: float | None = None) -> JSON | None:
+        """Atomically replace the value at key with fn(current value or None); None from fn deletes.
+
+        fn may be called more than once (optimistic retry), so it must be pure and quick. `ttl` applies
+        to the new value exactly as in `put`. Return what was stored (None if the key was deleted).
+        """
+
+    @abstractmethod
+    def add(self, key: str, value: JSON, ttl: float | None = None) -> bool:
+        """Store value only if key holds no live value; return whether it was stored."""
+
+    @abstractmethod
+    def incr(self, key: str, amount: float = 1.0) -> float:
+        """Add amount to the counter {"value": n} at key (0 when absent), keeping its expiry; return n."""
+
+    @abstractmethod
+    def scan(self, prefix: str) -> Iterator[tuple[str, JSON]]:
+        """Yield (key, value) for every live key starting with prefix, in key order."""
+
+    @abstractmethod
+    def clear(self, prefix: str = "") -> int:
+        """Remove every key starting with prefix; return how many live values were removed."""
+
+    @abstractmethod
+    def close(self) -> None:
+        """Release connections; the store must not be used afterwards."""
+
+    @abstractmethod
+    def describe(self) -> str:
+        """Name the backend and location for people, with any password masked."""
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+def encode(value: object) -> str:
+    """Serialise a store value to compact JSON text, refusing anything that is not a JSON object."""
+    if not isinstance(value, dict):
+        raise TypeError(f"store values must be JSON objects (dicts), not {type(value).__name__}")
+    try:
+        return json.dumps(value, allow_nan=False, separators=(",", ":"))
+    except (TypeError, ValueError) as exc:
+        raise TypeError(f"store values must be JSON-serialisable: {exc}") from exc
+
+
+def decode(text: str | bytes, key: str, where: str) -> JSON:
+    """Parse stored JSON text back into a dict; anything else means the store holds foreign data."""
+    try:
+        value = json.loads(text)
+    except ValueError:
+        value = None
+    if not isinstance(value, dict):
+        raise StorageError(f"The entry '{key}' in the store ({where}) is not a JSON object stepper wrote.")
+    return value
+
+
+def check_key(key: object) -> str:
+    """Return key if it is a string; store keys are always text."""
+    if not isinstance(key, str):
+        raise TypeError(f"store keys must be strings, not {type(key).__name__}")
+    return key
+
+
+def check_ttl(ttl: float | None) -> float | None:
+    """Return ttl if it is None or a positive, finite number of seconds."""
+    if ttl is not None and not (isinstance(ttl, int | float) and math.isfinite(ttl) and ttl > 0):
+        raise ValueError(f"ttl must be a positive number of seconds or None, not {ttl!r}")
+    return ttl
+
+
+def check_amount(amount: float) -> float:
+    """Return amount as a float if it is a finite number (JSON has no infinities)."""
+    if isinstance(amount, bool) or not isinstance(amount, int | float) or not math.isfinite(amount):
+        raise ValueError(f"incr amount must be a finite number, not {amount!r}")
+    return float(amount)
+
+
+def counter_value(value: JSON | None, key: str) -> float:
+    """Return the number in a counter value {"value": n}; 0 when absent."""
+    if value is None:
+        return 0.0
+    number = value.get("value")
+    if isinstance(number, bool) or not isinstance(number, int | float):
+        raise TypeError(f"the store entry '{key}' is not a counter")
+    return float(number)
+
+
+def mask_url(url: str) -> str:
+    """Return url with its password (or a lone user part, which may be one) replaced by ***."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<unparseable URL>"
+    userinfo, at, hostport = parts.netloc.rpartition("@")
+    if not at:
+        return url
+    user, colon, _ = userinfo.partition(":")
+    masked = f"{user}:***" if colon else "***"
+    return urlunsplit(parts._replace(netloc=f"{masked}@{hostport}"))

@@ -1,0 +1,192 @@
+"""The default store: one owner-only SQLite file (diskcache, WAL) shared by the processes of one machine."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sqlite3
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import diskcache
+from diskcache.core import DBNAME, MODE_RAW, UNKNOWN
+
+from ..errors import StorageError
+from ..paths import FILE_MODE, ensure_dir
+from .base import JSON, Store, Updater, check_amount, check_key, check_ttl, counter_value, decode, encode
+
+# Entries stay in the database (no side files) and are never evicted: the ledger must not lose jobs.
+_SETTINGS: dict[str, Any] = {
+    "eviction_policy": "none",
+    "disk_min_file_size": 2**30,
+    "statistics": 0,
+    "tag_index": 0,
+}
+_CLEAR_BATCH = 500
+
+
+class _TextDisk(diskcache.Disk):  # type: ignore[misc]
+    """Keep keys and values as SQLite text, and refuse to write or read anything pickled."""
+
+    def put(self, key: Any) -> tuple[Any, bool]:
+        if type(key) is not str:
+            raise TypeError("store keys must be strings")
+        result: tuple[Any, bool] = super().put(key)
+        return result
+
+    def store(self, value: Any, read: bool, key: Any = UNKNOWN) -> tuple[Any, ...]:
+        if type(value) is not str or len(value) >= self.min_file_size:
+            raise TypeError("the files store keeps JSON text only")
+        result: tuple[Any, ...] = super().store(value, read, key=key)
+        return result
+
+    def fetch(self, mode: int, filename: str | None, value: Any, read: bool) -> Any:
+        if mode != MODE_RAW:
+            raise StorageError("The store holds an entry that stepper did not write (not JSON text).")
+        return super().fetch(mode, filename, value, read)
+
+
+class FileStore(Store):
+    """The store in `directory`/cache.db; `timeout` is how long a writer waits for the SQLite lock."""
+
+    def __init__(self, directory: Path, *, timeout: float = 10.0) -> None:
+        self.directory = directory
+        self.path = directory / DBNAME
+        self.timeout = timeout
+        ensure_dir(directory)
+        old_umask = os.umask(0o077)  # sqlite gives -wal/-shm the database file's mode
+        try:
+            with self._guard():
+                self._cache = diskcache.Cache(str(directory), timeout=timeout, disk=_TextDisk, **_SETTINGS)
+                self._tighten()
+        finally:
+            os.umask(old_umask)
+
+    def get(self, key: str) -> JSON | None:
+        with self._guard():
+            text = self._cache.get(check_key(key))
+        return None if text is None else decode(text, key, str(self.path))
+
+    def put(self, key: str, value: JSON, ttl: float | None = None) -> None:
+        text = encode(value)
+        with self._guard():
+            self._cache.set(check_key(key), text, expire=check_ttl(ttl))
+
+    def delete(self, key: str) -> bool:
+        with self._guard():
+            return bool(self._cache.delete(check_key(key)))
+
+    def update(self, key: str, fn: Updater, ttl: float | None = None) -> JSON | None:
+        check_key(key)
+        check_ttl(ttl)
+        with self._guard(), self._cache.transact():  # BEGIN IMMEDIATE: one writer at a time
+            text = self._cache.get(key)
+            new = fn(None if text is None else decode(text, key, str(self.path)))
+            if new is None:
+                self._cache.delete(key)
+            else:
+                self._cache.set(key, encode(new), expire=ttl)
+        return new
+
+    def add(self, key: str, value: JSON, ttl: float | None = None) -> bool:
+        text = encode(value)
+        with self._guard():
+            return bool(self._cache.add(check_key(key), text, expire=check_ttl(ttl)))
+
+    def incr(self, key: str, amount: float = 1.0) -> float:
+        check_key(key)
+        delta = check_amount(amount)
+        with self._guard(), self._cache.transact():
+            text, expire_time = self._cache.get(key, expire_time=True)
+            total = counter_value(None if text is None else decode(text, key, str(self.path)), key) + delta
+            expire = None if expire_time is None else max(expire_time - time.time(), 1e-3)
+            self._cache.set(key, encode({"value": total}), expire=expire)
+        return total
+
+    def scan(self, prefix: str) -> Iterator[tuple[str, JSON]]:
+        for key in self._keys(prefix):
+            value = self.get(key)
+            if value is not None:
+                yield key, value
+
+    def clear(self, prefix: str = "") -> int:
+        keys = self._keys(prefix)
+        removed = 0
+        with self._guard():
+            for start in range(0, len(keys), _CLEAR_BATCH):
+                with self._cache.transact():
+                    removed += sum(bool(self._cache.delete(k)) for k in keys[start : start + _CLEAR_BATCH])
+            self._cache.expire()
+        return removed
+
+    def close(self) -> None:
+        with self._guard():
+            self._cache.close()
+
+    def describe(self) -> str:
+        return f"files at {self.directory}"
+
+    def _keys(self, prefix: str) -> list[str]:
+        """Return the stored keys (live or expired) that start with prefix, in order."""
+        found: list[str] = []
+        with self._guard():
+            for key in self._cache.iterkeys():  # sorted by key: stop once past the prefix
+                if key.startswith(prefix):
+                    found.append(key)
+                elif key > prefix:
+                    break
+        return found
+
+    def _tighten(self) -> None:
+        """Make the database and its WAL files owner-only, whoever created them and with what umask."""
+        for suffix in ("", "-wal", "-shm"):
+            with contextlib.suppress(FileNotFoundError):
+                path = self.path.with_name(self.path.name + suffix)
+                if path.stat().st_mode & 0o077:
+                    path.chmod(FILE_MODE)
+
+    @contextlib.contextmanager
+    def _guard(self) -> Iterator[None]:
+        """Translate sqlite3, diskcache and OS errors into a StorageError naming the file."""
+        try:
+            yield
+        except diskcache.Timeout as exc:
+            raise self._locked() from exc
+        except sqlite3.Error as exc:
+            raise self._translate(exc) from exc
+        except OSError as exc:
+            raise StorageError(
+                f"Cannot use the store at {self.path}: {exc.strerror or exc}.",
+                hint="Check the folder's owner, permissions and free space.",
+            ) from exc
+
+    def _locked(self) -> StorageError:
+        return StorageError(
+            f"The store at {self.path} stayed locked for more than {self.timeout:g} s.",
+            hint="Another stepper process may be stuck: try again, or stop stray 'stepper worker' processes.",
+        )
+
+    def _translate(self, exc: sqlite3.Error) -> StorageError:
+        text = str(exc).lower()
+        if "locked" in text or "busy" in text:
+            return self._locked()
+        if "not a database" in text or "malformed" in text or "corrupt" in text:
+            return StorageError(
+                f"The store at {self.path} is corrupt ({exc}).",
+                hint="Run 'stepper cache clear' to start afresh (cached reports and job records are lost).",
+            )
+        if "full" in text:
+            return StorageError(f"The disk holding {self.path} is full.", hint="Free some space, then retry.")
+        if "readonly" in text or "unable to open" in text or "permission" in text:
+            return StorageError(
+                f"Cannot open the store at {self.path} for writing ({exc}).",
+                hint="Check the owner and permissions of the file and its folder.",
+            )
+        if "i/o" in text:
+            return StorageError(
+                f"Reading or writing {self.path} failed with a disk I/O error.",
+                hint="Check the disk; if the error persists, run 'stepper cache clear'.",
+            )
+        return StorageError(f"The store at {self.path} failed: {exc}.")
