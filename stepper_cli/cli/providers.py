@@ -1,0 +1,101 @@
+"""`stepper providers [list | check [NAME] | reset [NAME]]`: the chain, live checks, closing breakers.
+
+`check` exits 0 when every provider checked answered (disabled ones are passed over), else 5.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from .common import DebugOpt, JsonOpt, RepoOpt, emit, emit_json, warn
+
+if TYPE_CHECKING:
+    from ..providers_admin import CheckResult, ProviderInfo
+    from ..settings import Settings
+    from ..store import Store
+
+app = typer.Typer(help="The provider chain: list it, check it live, reset breakers.", invoke_without_command=True)
+NameArg = Annotated[str | None, typer.Argument(help="One provider (default: all).")]
+
+
+@app.callback()
+def _default(ctx: typer.Context, repo: RepoOpt = Path("."), as_json: JsonOpt = False) -> None:
+    """The provider chain: list it (the default), check it live, reset breakers."""
+    if ctx.invoked_subcommand is None:
+        list_(repo, as_json)
+
+
+@app.command("list")
+def list_(repo: RepoOpt = Path("."), as_json: JsonOpt = False, debug: DebugOpt = False) -> None:
+    """List the chain in order: kind, model, base URL, key present, breaker state, limits."""
+    from ..providers_admin import list_providers
+
+    with _opened(repo) as (settings, store):
+        rows = list_providers(settings, store)
+    if as_json:
+        emit_json([r.to_json() for r in rows])
+        return
+    emit("\n".join(_row(r) for r in rows))
+
+
+@app.command("check")
+def check(name: NameArg = None, repo: RepoOpt = Path("."), as_json: JsonOpt = False, debug: DebugOpt = False) -> int:
+    """Send one small real request to each provider; print latency and the error kind of failures."""
+    from ..providers_admin import check_providers
+
+    with _opened(repo) as (settings, store):
+        results = check_providers(settings, store, name)
+    if as_json:
+        emit_json([r.to_json() for r in results])
+    else:
+        emit("\n".join(_check_line(r) for r in results) or "No providers are configured; only local runs.")
+    return 0 if all(r.ok or r.error == "disabled" for r in results) else 5
+
+
+@app.command("reset")
+def reset(name: NameArg = None, repo: RepoOpt = Path("."), as_json: JsonOpt = False, debug: DebugOpt = False) -> None:
+    """Close the circuit breakers of every provider (or the one named)."""
+    from ..providers_admin import reset_breakers
+
+    with _opened(repo) as (settings, store):
+        names = reset_breakers(settings, store, name)
+    if as_json:
+        emit_json({"reset": names})
+    else:
+        emit(f"Closed the breaker of {', '.join(names)}." if names else "No providers are configured.")
+
+
+@contextmanager
+def _opened(repo: Path) -> Iterator[tuple[Settings, Store]]:
+    from ..providers_admin import load_config
+    from ..store import open_store
+
+    config = load_config(repo)
+    for line in config.warnings:
+        warn(line)
+    with open_store(config.settings.queue.url) as store:
+        yield config.settings, store
+
+
+def _row(r: ProviderInfo) -> str:
+    if r.kind == "local":
+        return "local      built-in analyzer, always last (no network)"
+    env = f" ({r.key_env})" if r.key_env else ""
+    key = f"key set{env}" if r.key_present else f"key MISSING{env}" if r.needs_key else "no key needed"
+    breaker = str(r.breaker) + (f", probe in {r.retry_in_seconds:g} s" if r.breaker == "open" else "")
+    state = "" if r.enabled else "  [disabled]"
+    return (
+        f"{r.name:<10} {r.kind} {r.model or '(default model)'} at {r.base_url}{state}\n"
+        f"{'':<10} {key}; breaker {breaker}; {r.rps:g} req/s, {r.concurrency} in flight"
+    )
+
+
+def _check_line(r: CheckResult) -> str:
+    verdict = "ok" if r.ok else f"{r.outcome}: {r.error}"
+    detail = f" ({r.detail})" if r.detail and not r.ok else ""
+    return f"{r.name:<10} {verdict} in {r.latency_ms} ms{detail}"

@@ -1,0 +1,13 @@
+"""Resilience around the providers: retries, shared circuit breakers and rate limits, and fallback.
+
+`build_chain(settings, options, store)` composes them from config; `Chain.run(ChainRequest)` gives a
+`ChainOutcome`. Breaker and limit state lives in the store (keys `breaker:<name>`, `ratelimit:<name>`,
+`inflight:<name>`), so every stepper process on the machine (or every worker on one Redis) shares it.
+"""
+
+from __future__ import annotations
+
+from .chain import build_chain, select_providers
+from .runner import Chain, ChainOutcome, ChainRequest, ProvidersFailed
+
+__all__ = ["Chain", "ChainOutcome", "ChainRequest", "ProvidersFailed", "build_chain", "select_providers"]
