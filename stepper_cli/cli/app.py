@@ -9,19 +9,25 @@ from .. import __version__
 
 def build_app() -> typer.Typer:
     """Return the `stepper` app with every command registered."""
-    from . import config, report
+    from . import cache, config, hook, metrics, report
+    from . import queue as queue_commands
 
     app = typer.Typer(
         name="stepper",
         help="Structured reports about git commits, from LLM providers or offline.",
         no_args_is_help=True,
-        add_completion=False,
+        add_completion=True,
         pretty_exceptions_enable=False,
         context_settings={"help_option_names": ["-h", "--help"]},
     )
     app.callback(invoke_without_command=True)(_root)
     report.register(app)
+    queue_commands.register(app)
     app.add_typer(config.app, name="config")
+    app.add_typer(cache.app, name="cache")
+    app.add_typer(_providers_app(), name="providers")
+    app.add_typer(hook.app, name="hook")
+    metrics.register(app)
     return app
 
 
@@ -32,3 +38,9 @@ def _root(
     if version:
         typer.echo(f"stepper {__version__}")
         raise typer.Exit(0)
+
+
+def _providers_app() -> typer.Typer:
+    from .providers import app
+
+    return app

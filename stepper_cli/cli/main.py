@@ -18,6 +18,12 @@ def run(argv: list[str] | None = None) -> NoReturn:
 
 def _run(args: list[str], debug: bool) -> int:
     try:
+        if args[:1] == ["enqueue"]:  # the git-hook path skips Typer when it can (cli/fast.py)
+            from .fast import enqueue_fast
+
+            code = enqueue_fast(args[1:])
+            if code is not None:
+                return code
         from .app import build_app
 
         result = build_app()(args=args, prog_name="stepper", standalone_mode=False)

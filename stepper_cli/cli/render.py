@@ -4,22 +4,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
+from ..markdown import report_markdown
 from ..report import ReportResult
 
+if TYPE_CHECKING:
+    from ..ledger import JobInfo, JobList
 
-def report_markdown(result: ReportResult) -> str:
-    """The report as Markdown (also what goes to git notes and CI step summaries)."""
-    r = result.report
-    origin = result.provider + (" (fallback)" if result.fallback else "") + (", cached" if result.cached else "")
-    lines = [f"# {r.title}", "", f"`{result.commit[:12]}` · {result.repo} · {origin}", "", r.summary, ""]
-    lines += ["## Changes", "", *[f"- {c}" for c in r.changes], ""]
-    lines += ["## Rationale", "", r.rationale, "", "## Impact and tests", "", r.impact_and_tests, ""]
-    if r.next_steps:
-        lines += ["## Next steps", "", *[f"- {s}" for s in r.next_steps], ""]
-    if r.tags:
-        lines += ["Tags: " + ", ".join(f"`{t}`" for t in r.tags), ""]
-    return "\n".join(lines)
+__all__ = ["print_rich_markdown", "report_markdown", "report_text", "reports_json"]
 
 
 def report_text(result: ReportResult) -> str:
@@ -48,3 +41,37 @@ def print_rich_markdown(markdown: str) -> None:
     from rich.markdown import Markdown
 
     Console().print(Markdown(markdown))
+
+
+def job_text(job: JobInfo, markdown: bool = False) -> str:
+    """One job for a person: its state and times, then its report once done."""
+    d = job.to_json()
+    origin = (d["provider"] or "-") + (" (fallback)" if d["fallback"] else "")
+    lines = [
+        f"job {d['job_id'] or '-'}  {d['state']}" + ("" if d["job_id"] else "  (a cached report; no job made it)"),
+        f"commit    {d['commit']} · {d['repo']}",
+        f"created   {d['created_at']}   started {d['started_at'] or '-'}   finished {d['finished_at'] or '-'}",
+        f"provider  {origin}   runs {d['attempts']}",
+    ]
+    if d["error"]:
+        lines.append(f"error     {d['error']}")
+    text = "\n".join(lines) + "\n"
+    if d["result"]:
+        result = ReportResult.model_validate(d["result"])
+        text += "\n" + (report_markdown(result) if markdown else report_text(result))
+    return text
+
+
+def job_list_text(jobs: JobList) -> str:
+    """Counts per state and a table of recent jobs."""
+    head = "  ".join(f"{state} {n}" for state, n in jobs.counts.items())
+    if not jobs.jobs:
+        return head + "\nNo jobs yet: queue one with 'stepper enqueue'.\n"
+    rows = [("JOB", "STATE", "COMMIT", "REPO", "CREATED", "PROVIDER")]
+    for job in jobs.jobs:
+        d = job.to_json(with_result=False)
+        provider = (d["provider"] or "-") + ("*" if d["fallback"] else "")
+        rows.append((d["job_id"], d["state"], d["commit"][:12], d["repo"], d["created_at"] or "-", provider))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    table = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
+    return "\n".join([head, "", *table]) + "\n"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterable
 from typing import Annotated
@@ -30,6 +31,10 @@ def report(
     fail_on_fallback: Annotated[
         bool, typer.Option("--fail-on-fallback", help="Print the report but exit 5 if it is a fallback.")
     ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Print what would be sent to the providers; send nothing.")
+    ] = False,
+    notes: Annotated[bool, typer.Option("--notes", help="Also write each report to git notes (notes.ref).")] = False,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
     debug: DebugOpt = False,
@@ -48,6 +53,11 @@ def report(
         offline=offline, providers=tuple(provider or ()), use_cache=not no_cache, refresh=refresh,
         fallback=not no_fallback,
     )  # fmt: skip
+    if dry_run:
+        plans = api.dry_run(ctx, rev, options)
+        as_json = [p.to_json() for p in plans] if ".." in rev else plans[0].to_json()
+        emit(json.dumps(as_json, indent=2) if fmt is Format.json else "\n".join(p.to_text() for p in plans), output)
+        return 0
     shas = resolve_revs(ctx.repo, rev)
     results = [api.report_for_sha(ctx, sha, options) for sha in _progress(shas, quiet)]
     if fmt is Format.json:
@@ -61,6 +71,11 @@ def report(
         emit("\n".join(report_text(r) for r in results), output)
     if not results and not quiet:
         warn(f"No commits in {rev}.")
+    if notes:
+        from ..notes import write_note
+
+        for r in results:
+            write_note(ctx.repo, r, ctx.settings.notes.ref)
     if fail_on_fallback and any(r.fallback for r in results):
         warn("stepper: the report came from the local analyzer, and --fail-on-fallback was given.")
         return 5

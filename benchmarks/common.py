@@ -1,0 +1,79 @@
+"""What the benchmarks share: a scratch STEPPER_HOME and repository, timing of whole processes, results."""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+PYTHON = sys.executable  # the venv's interpreter for both sides of every ratio
+STEPPER = str(Path(PYTHON).parent / "stepper")  # the console script a git hook runs
+
+
+@dataclass(frozen=True)
+class Result:
+    """One measured line: a value, and how it compares with its target."""
+
+    name: str
+    value: float
+    unit: str
+    target: str = ""
+    ok: bool | None = None
+    note: str = ""
+
+    def line(self) -> str:
+        verdict = "" if self.ok is None else ("  ok" if self.ok else "  MISSED")
+        target = f"  (target {self.target})" if self.target else ""
+        note = f"  {self.note}" if self.note else ""
+        return f"{self.name:<44} {self.value:>9.2f} {self.unit:<6}{target}{verdict}{note}"
+
+
+@contextmanager
+def scratch(commits: int) -> Iterator[Path]:
+    """A repository with `commits` commits and its own STEPPER_HOME (and no user config), for one benchmark."""
+    saved = dict(os.environ)
+    with tempfile.TemporaryDirectory(prefix="stepper-bench-") as tmp:
+        root = Path(tmp)
+        os.environ.update(STEPPER_HOME=str(root / "home"), HOME=str(root), XDG_CONFIG_HOME=str(root / "config"))
+        os.environ.update(GIT_AUTHOR_NAME="bench", GIT_AUTHOR_EMAIL="b@example.com",
+                          GIT_COMMITTER_NAME="bench", GIT_COMMITTER_EMAIL="b@example.com")  # fmt: skip
+        for name in [k for k in os.environ if k.startswith("STEPPER_") and k != "STEPPER_HOME"]:
+            del os.environ[name]
+        repo = root / "repo"
+        git("init", "-q", "-b", "main", str(repo), cwd=root)
+        for i in range(commits):
+            (repo / f"f{i}.py").write_text(f"def f{i}():\n    return {i}\n")
+            git("add", "-A", cwd=repo)
+            git("commit", "-q", "-m", f"feat: change {i}", cwd=repo)
+        try:
+            yield repo
+        finally:
+            os.environ.clear()
+            os.environ.update(saved)
+
+
+def git(*args: str, cwd: Path) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True).stdout
+
+
+def shas(repo: Path) -> list[str]:
+    """Every commit of the repository, oldest first."""
+    return git("rev-list", "--reverse", "HEAD", cwd=repo).split()
+
+
+def time_process(argv: Sequence[str], cwd: Path) -> float:
+    """Wall time of one whole process, in seconds (output discarded; a failure stops the benchmark)."""
+    started = time.perf_counter()
+    subprocess.run(argv, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return time.perf_counter() - started
+
+
+def median_ms(samples: Sequence[float]) -> float:
+    return statistics.median(samples) * 1000

@@ -1,0 +1,58 @@
+"""Worker throughput against a loopback provider with a fixed 100 ms latency, at concurrency 1, 4, 8 and 16,
+as a fraction of ideal (concurrency ÷ latency); target ≥ 90 % at 8.
+
+The rate is read from the ledger: jobs finished after the first round, over the time from the end of the
+first round to the last finish. Process start-up and each thread's first job (imports, config load, the
+first connection) are left out: this is the steady state of a long-running worker.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from benchmarks.common import STEPPER, Result, scratch, shas, time_process
+
+LATENCY = 0.1
+LEVELS = (1, 4, 8, 16)
+ROUNDS = 8  # jobs per worker thread
+TARGET = 0.9
+TARGET_AT = 8
+
+
+def run() -> list[Result]:
+    from tests.provider_server import ProviderServer
+
+    with ProviderServer(scenario=f"latency:{int(LATENCY * 1000)}") as server:
+        return [measure(server.url, level) for level in LEVELS]
+
+
+def measure(url: str, concurrency: int) -> Result:
+    jobs = ROUNDS * concurrency
+    with scratch(commits=jobs + 1) as repo:
+        config = Path(os.environ["STEPPER_HOME"]).parent / "config.toml"
+        config.write_text(
+            f'[[providers]]\nname = "primary"\nkind = "openai"\nmodel = "m"\nbase_url = "{url}/v1"\n'
+            'api_key_env = ""\nrps = 10000\nconcurrency = 64\ntimeout_seconds = 10\n'
+        )
+        os.environ["STEPPER_CONFIG"] = str(config)
+        time_process([STEPPER, "enqueue", f"{shas(repo)[0]}..HEAD", "--quiet"], repo)
+        time_process([STEPPER, "worker", "--burst", "--concurrency", str(concurrency), "--quiet"], repo)
+        rate, providers = _rate(concurrency)
+    ideal = concurrency / LATENCY
+    fraction = rate / ideal
+    gate = fraction >= TARGET if concurrency == TARGET_AT else None
+    note = f"{rate:.1f} jobs/s of {ideal:.0f}" + ("" if providers == {"primary"} else f"; providers {providers}")
+    target = f"≥ {TARGET:.0%}" if concurrency == TARGET_AT else ""
+    return Result(f"concurrency {concurrency:>2}: fraction of ideal", fraction * 100, "%", target, gate, note)
+
+
+def _rate(concurrency: int) -> tuple[float, set[str]]:
+    from stepper_cli.ledger import Ledger
+    from stepper_cli.store import open_store
+
+    with open_store("") as store:
+        done = [j for j in Ledger(store).jobs() if j["state"] == "done"]
+    finishes = sorted(j["finished_at"] for j in done)
+    steady = finishes[concurrency - 1 :]
+    return (len(steady) - 1) / (steady[-1] - steady[0]), {j["provider"] for j in done}
