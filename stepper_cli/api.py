@@ -9,6 +9,7 @@ The CLI is a thin layer over these functions; they raise StepperError subclasses
 
 from __future__ import annotations
 
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,10 +23,14 @@ from .report import Attempt, Report, ReportResult
 from .settings import LoadedConfig, Settings, load_settings
 
 if TYPE_CHECKING:
+    import httpx
+
     from .cache import Hit, ReportCache
     from .dryrun import DryRun
     from .providers.base import Prompt
     from .store import Store
+
+_CLIENT_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -64,11 +69,22 @@ class Context:
         store: Store = self.extras["store"]
         return store
 
+    def http_client(self) -> httpx.Client:
+        """One HTTP client for every report of this context (threads share it; TLS is set up once)."""
+        with _CLIENT_LOCK:
+            if "http_client" not in self.extras:
+                import httpx
+
+                self.extras["http_client"] = httpx.Client()
+            client: httpx.Client = self.extras["http_client"]
+            return client
+
     def close(self) -> None:
-        """Close the store if it was opened."""
-        store = self.extras.pop("store", None)
-        if store is not None:
-            store.close()
+        """Close the store and the HTTP client if they were opened."""
+        for name in ("http_client", "store"):
+            thing = self.extras.pop(name, None)
+            if thing is not None:
+                thing.close()
 
 
 def open_context(repo: str | Path = ".", overrides: dict[str, Any] | None = None) -> Context:
@@ -184,7 +200,7 @@ def _run_chain(
         return render_prompt(template, commit, evidence)
 
     request = ChainRequest(commit.sha, prompt_for, lambda: analyze(commit))
-    with build_chain(ctx.settings, options, lambda: ctx.store) as chain:
+    with build_chain(ctx.settings, options, lambda: ctx.store, client=ctx.http_client) as chain:
         out = chain.run(request)
     return out.report, out.provider, out.fallback, out.attempts
 

@@ -60,14 +60,15 @@ def build_chain(
     options: ChainOptions,
     store: Store | Callable[[], Store],
     *,
-    client: httpx.Client | None = None,
+    client: httpx.Client | Callable[[], httpx.Client] | None = None,
     env: Mapping[str, str] = os.environ,
     clock: Clock = time.time,
     sleep: Sleep = time.sleep,
 ) -> Chain:
     """Compose the chain of one run from config: the one place the wrappers are put together.
 
-    `store` may be a function returning it, so a run with no provider never opens the store.
+    `store` may be a function returning it, so a run with no provider never opens the store; `client`
+    likewise (a long-lived caller such as the worker shares one client, and its TLS set-up, across reports).
     """
     chosen = select_providers(settings, options)
     local_only = options.offline or (bool(options.providers) and not chosen)  # --offline, --provider local
@@ -100,9 +101,13 @@ def _wrap(
     return Recorded(Guarded(Limited(Call(provider, client, env), limiter), breaker), store)
 
 
-def _client_factory(chain: Chain, injected: httpx.Client | None) -> Callable[[], httpx.Client]:
-    """Return the injected client, or make one on first use (closed with the chain)."""
+def _client_factory(
+    chain: Chain, injected: httpx.Client | Callable[[], httpx.Client] | None
+) -> Callable[[], httpx.Client]:
+    """Return the injected client (or factory), or make one on first use (closed with the chain)."""
     made: list[httpx.Client] = []
+    if callable(injected):
+        return injected
 
     def get() -> httpx.Client:
         if injected is not None:
