@@ -11,9 +11,7 @@ from .report import Report
 
 _TYPES = ("feat", "fix", "docs", "test", "refactor", "perf", "build", "ci", "chore", "style", "revert")
 _ALIASES = {"feature": "feat", "bugfix": "fix", "hotfix": "fix", "doc": "docs", "tests": "test"}
-_CONVENTIONAL = re.compile(
-    r"^(?P<type>[A-Za-z]+) ?(?:\((?P<scope>[^()]*)\))?(?P<bang>!)?\s*:\s*(?P<text>.*)$"
-)
+_CONVENTIONAL = re.compile(r"^(?P<type>[A-Za-z]+) ?(?:\((?P<scope>[^()]*)\))?(?P<bang>!)?\s*:\s*(?P<text>.*)$")
 _REVERT = re.compile(r'^Revert "(?P<text>.+)"$')
 _BREAKING = re.compile(r"^BREAKING[ -]CHANGE:", re.M)
 _TRAILER = re.compile(r"^[A-Za-z][\w-]*: \S")
@@ -160,9 +158,7 @@ def _lead(commit: Commit, facts: Facts) -> str:
         first = commit.parents[0][:12]
         brings = files if count else "no files"
         parents = len(commit.parents)
-        return (
-            f"Merge commit joining {parents} parents; against its first parent ({first}) it changes {brings}."
-        )
+        return f"Merge commit joining {parents} parents; against its first parent ({first}) it changes {brings}."
     if not count:
         return "An empty commit: it has no file changes, only a message."
     return f"This commit changes {files}."

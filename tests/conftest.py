@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
+from stepper_cli.store import Store, open_store
 from tests.gitutil import GitRepo
+
+if TYPE_CHECKING:
+    from tests.provider_server import ProviderServer
 
 pytest_plugins = ["tests.redis_server", "tests.provider_server"]
 
@@ -38,3 +44,29 @@ def isolated_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def repo(tmp_path: Path) -> GitRepo:
     """An empty git repository on branch main."""
     return GitRepo.init(tmp_path / "repo")
+
+
+@pytest.fixture
+def server() -> Iterator[ProviderServer]:
+    """A loopback server speaking every provider protocol (its `hang` scenario gives up after 1 s)."""
+    from tests.provider_server import ProviderServer
+
+    with ProviderServer(hang_seconds=1.0) as s:
+        yield s
+
+
+@pytest.fixture
+def store() -> Iterator[Store]:
+    """The local files store under this test's STEPPER_HOME."""
+    with open_store("") as s:
+        yield s
+
+
+@pytest.fixture(params=["files", pytest.param("redis", marks=pytest.mark.redis)])
+def any_store(request: pytest.FixtureRequest) -> Iterator[Store]:
+    """The files store, then a real Redis: for behaviour both backends must share."""
+    url = "" if request.param == "files" else request.getfixturevalue("redis_server").url
+    with open_store(url) as s:
+        s.clear()
+        yield s
+        s.clear()

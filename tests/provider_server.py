@@ -380,9 +380,7 @@ class ProviderServer:
             self.reset()
         elif path != "/_control/state":
             return Reply(404, {"error": f"no control route {path}"})
-        return Reply(
-            200, {"scenario": self.scenario, "counts": dict(self.counts), "requests": len(self.requests)}
-        )
+        return Reply(200, {"scenario": self.scenario, "counts": dict(self.counts), "requests": len(self.requests)})
 
     def start(self) -> ProviderServer:
         self._thread = threading.Thread(
@@ -432,9 +430,7 @@ if pytest is not None:
 
 def main(argv: list[str] | None = None) -> None:
     """Serve until killed (SIGTERM or Ctrl-C)."""
-    parser = argparse.ArgumentParser(
-        prog="python -m tests.provider_server", description=__doc__.splitlines()[0]
-    )
+    parser = argparse.ArgumentParser(prog="python -m tests.provider_server", description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port (printed on stdout)")
     parser.add_argument("--scenario", default="ok")

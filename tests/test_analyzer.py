@@ -99,9 +99,7 @@ def test_a_subject_without_a_type_touching_only_ci_files_is_a_ci_commit(project:
         ("Tweak run", "chore"),
     ],
 )
-def test_a_subject_without_a_type_is_typed_from_its_words(
-    project: GitRepo, subject: str, expected: str
-) -> None:
+def test_a_subject_without_a_type_is_typed_from_its_words(project: GitRepo, subject: str, expected: str) -> None:
     project.write("src/app/core.py", "def run():\n    return 3\n")
     assert report_of(commit(project, subject)).title == f"{expected}: {subject}"
 
@@ -110,9 +108,7 @@ def test_a_fix_with_a_body_gives_the_body_as_rationale_without_trailers(project:
     project.write("src/app/core.py", "def run(x=None):\n    return 1 if x is None else x\n")
     project.write("tests/test_core.py", "def test_run_none():\n    assert True\n")
     body = "run() crashed when called with None because it assumed a number.\n\nIt now defaults to 1."
-    made = commit(
-        project, f"fix: accept None in run\n\n{body}\n\nSigned-off-by: Ada Tester <ada@example.com>"
-    )
+    made = commit(project, f"fix: accept None in run\n\n{body}\n\nSigned-off-by: Ada Tester <ada@example.com>")
     report = report_of(made)
     assert report.title == "fix: accept None in run"
     assert report.rationale == body
@@ -274,9 +270,7 @@ def test_security_sensitive_files_ask_for_a_security_review(project: GitRepo) ->
 def test_a_public_api_change_is_called_out(project: GitRepo) -> None:
     project.write("src/app/__init__.py", "from .core import run\n")
     report = report_of(commit(project, "feat: export run"))
-    assert "Public API surface touched (callers may be affected): src/app/__init__.py." in (
-        report.impact_and_tests
-    )
+    assert "Public API surface touched (callers may be affected): src/app/__init__.py." in (report.impact_and_tests)
     assert "api" in report.tags
 
 

@@ -3,8 +3,6 @@ skips, chain choice, events and metrics."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from stepper_cli import events, metrics
@@ -13,23 +11,11 @@ from stepper_cli.errors import UsageError
 from stepper_cli.resilience import ProvidersFailed, build_chain
 from stepper_cli.resilience.breaker import Breaker
 from stepper_cli.settings import BreakerSettings
-from stepper_cli.store import Store, open_store
+from stepper_cli.store import Store
 from tests.chainkit import LOCAL_REPORT, FakeClock, make_settings, provider, request, run_chain
 from tests.provider_server import REPORT, ProviderServer, refused_url
 
 KEY = "sk-chain-test-0123456789"
-
-
-@pytest.fixture
-def server() -> Iterator[ProviderServer]:
-    with ProviderServer(hang_seconds=1.0) as s:
-        yield s
-
-
-@pytest.fixture
-def store() -> Iterator[Store]:
-    with open_store("") as s:
-        yield s
 
 
 def test_the_report_comes_from_the_first_healthy_provider_with_every_attempt_recorded(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,12 +13,6 @@ from tests.cli_run import stepper
 from tests.provider_server import ProviderServer
 
 KEY = "sk-providers-cli-0123456789abcdef"
-
-
-@pytest.fixture
-def server() -> Iterator[ProviderServer]:
-    with ProviderServer(hang_seconds=1.0) as s:
-        yield s
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,12 +10,6 @@ import pytest
 from tests.cli_run import stepper
 from tests.gitutil import GitRepo
 from tests.provider_server import ProviderServer
-
-
-@pytest.fixture
-def server() -> Iterator[ProviderServer]:
-    with ProviderServer() as s:
-        yield s
 
 
 @pytest.fixture

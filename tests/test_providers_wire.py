@@ -64,9 +64,7 @@ def make_settings(kind: str, base_url: str, **overrides: Any) -> ProviderSetting
     )
 
 
-def make(
-    kind: str, server: ProviderServer, client: httpx.Client, key: str | None = KEY, **overrides: Any
-) -> Provider:
+def make(kind: str, server: ProviderServer, client: httpx.Client, key: str | None = KEY, **overrides: Any) -> Provider:
     settings = make_settings(kind, server.url + BASE_SUFFIX.get(kind, ""), **overrides)
     return build_provider(settings, client=client, env={KEY_ENV: key} if key else {})
 
@@ -332,9 +330,7 @@ def test_key_with_a_newline_or_non_ascii_never_shows_in_the_error(
 ) -> None:
     for bad_key in (KEY + "\n", KEY + "é"):
         with pytest.raises(ProviderError) as info:
-            OpenAIProvider(make_settings("openai", provider_server.url + "/v1"), bad_key, client).generate(
-                PROMPT
-            )
+            OpenAIProvider(make_settings("openai", provider_server.url + "/v1"), bad_key, client).generate(PROMPT)
         assert info.value.kind in ("bad_request", "unavailable")
         assert KEY not in str(info.value)
         assert KEY not in (info.value.detail or "")
@@ -363,9 +359,7 @@ def hf(server: ProviderServer, client: httpx.Client, **kwargs: Any) -> tuple[HFS
     return provider, sleeps
 
 
-def test_sleeping_space_is_polled_until_awake_then_asked(
-    provider_server: ProviderServer, client: httpx.Client
-) -> None:
+def test_sleeping_space_is_polled_until_awake_then_asked(provider_server: ProviderServer, client: httpx.Client) -> None:
     provider_server.scenario = "asleep:2"
     provider, sleeps = hf(provider_server, client)
     assert parse_report(provider.generate(PROMPT)).title == REPORT["title"]
@@ -409,9 +403,7 @@ def test_space_reply_shapes_all_give_the_text() -> None:
 def every_httpx_exception() -> list[type[Exception]]:
     found: set[type[Exception]] = set()
     stack: list[type[Exception]] = list(HTTPX_ERRORS)
-    stack += [
-        c for n in httpx.__all__ if isinstance(c := getattr(httpx, n), type) and issubclass(c, Exception)
-    ]
+    stack += [c for n in httpx.__all__ if isinstance(c := getattr(httpx, n), type) and issubclass(c, Exception)]
     while stack:
         cls = stack.pop()
         if cls.__module__.startswith("httpx") and cls not in found:

@@ -28,6 +28,14 @@ def test_ruff_finds_no_lint_errors() -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
+def test_code_is_formatted_by_ruff() -> None:
+    proc = subprocess.run(
+        [tool("ruff"), "format", "--check", "stepper_cli", "tests", "benchmarks", "scripts"],
+        cwd=ROOT, capture_output=True, text=True,
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
 def test_mypy_strict_passes_on_the_package() -> None:
     proc = subprocess.run([tool("mypy")], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr

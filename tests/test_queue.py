@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,14 +14,8 @@ from stepper_cli.errors import GitError, RateLimited
 from stepper_cli.job_runner import JobRunner
 from stepper_cli.ledger import Ledger
 from stepper_cli.snapshot import remember
-from stepper_cli.store import Store, open_store
+from stepper_cli.store import Store
 from tests.gitutil import GitRepo
-
-
-@pytest.fixture
-def store() -> Iterator[Store]:
-    with open_store("") as s:
-        yield s
 
 
 def test_a_lean_push_is_a_message_the_real_consumer_runs(isolated_env: Path) -> None:

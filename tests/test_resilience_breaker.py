@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from stepper_cli.errors import CircuitOpen
 from stepper_cli.resilience.breaker import Breaker
 from stepper_cli.settings import BreakerSettings
-from stepper_cli.store import Store, open_store
+from stepper_cli.store import Store
 from tests.chainkit import FakeClock
 
 pytest_plugins = ["tests.redis_server"]  # the `redis_server` fixture
@@ -18,14 +16,10 @@ SETTINGS = BreakerSettings(failure_threshold=3, window_seconds=60, cooldown_seco
 LEASE = 10.0
 
 
-@pytest.fixture(params=["files", pytest.param("redis", marks=pytest.mark.redis)])
-def store(request: pytest.FixtureRequest) -> Iterator[Store]:
-    """The files store, and a real Redis: breaker state must behave alike on both."""
-    url = "" if request.param == "files" else request.getfixturevalue("redis_server").url
-    with open_store(url) as s:
-        s.clear()
-        yield s
-        s.clear()
+@pytest.fixture
+def store(any_store: Store) -> Store:
+    """Files and Redis alike: shared state must behave the same on both."""
+    return any_store
 
 
 @pytest.fixture

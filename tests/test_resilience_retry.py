@@ -2,29 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from stepper_cli.api import ReportOptions
 from stepper_cli.errors import RateLimited
-from stepper_cli.store import Store, open_store
+from stepper_cli.store import Store
 from tests.chainkit import FakeClock, make_settings, provider, run_chain
 from tests.provider_server import ProviderServer
 
 NO_BREAKER = {"failure_threshold": 100}
-
-
-@pytest.fixture
-def server() -> Iterator[ProviderServer]:
-    with ProviderServer(hang_seconds=1.0) as s:
-        yield s
-
-
-@pytest.fixture
-def store() -> Iterator[Store]:
-    with open_store("") as s:
-        yield s
 
 
 def errors_of(scenario: str, server: ProviderServer, store: Store, clock: FakeClock, **retry: float) -> list[str]:

@@ -224,10 +224,7 @@ def run_writers(backend: Backend, processes: int, count: int, tmp_path: Path) ->
     flags.mkdir()
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     argv = [sys.executable, "-c", WRITER, backend.url, str(backend.home), str(count), str(flags)]
-    procs = [
-        subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-        for _ in range(processes)
-    ]
+    procs = [subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env) for _ in range(processes)]
     deadline = time.monotonic() + 60
     while len(list(flags.glob("ready-*"))) < processes and time.monotonic() < deadline:
         if any(p.poll() for p in procs):
