@@ -8,8 +8,6 @@ numbers are shared by all stepper processes, so there is no in-process registry 
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -20,8 +18,8 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from .errors import StorageError
 from .metrics import BUCKETS, PREFIX
+from .paths import write_atomic
 
 if TYPE_CHECKING:
     from .store import Store
@@ -114,21 +112,7 @@ def snapshot(store: Store) -> dict[str, Any]:
 
 def write_textfile(path: Path, text: str) -> None:
     """Write the exposition atomically (temp file + rename in the same folder), mode 0644."""
-    folder = path.parent if str(path.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as exc:
-        raise StorageError(f"Cannot write {path}: {exc.strerror or exc}.", hint="Check the folder exists.") from exc
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, TEXTFILE_MODE)
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise StorageError(f"Cannot write {path}: {exc.strerror or exc}.", hint="") from exc
+    write_atomic(path, text.encode("utf-8"), TEXTFILE_MODE)
 
 
 def _family(name: str, series: list[Series]) -> Metric:

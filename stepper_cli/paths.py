@@ -43,13 +43,23 @@ def user_config_path() -> Path:
 def write_private(path: Path, data: bytes) -> None:
     """Write a file atomically with mode 0600: readers see the old or the new content, never half."""
     ensure_dir(path.parent)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    write_atomic(path, data, FILE_MODE)
+
+
+def write_atomic(path: Path, data: bytes, mode: int) -> None:
+    """Write a file in an existing folder by temp file and rename, so no reader sees half of it."""
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    except OSError as exc:
+        raise StorageError(
+            f"Cannot write {path}: {exc.strerror or exc}.", hint="Check that the folder exists."
+        ) from exc
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, FILE_MODE)
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
