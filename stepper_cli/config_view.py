@@ -37,7 +37,9 @@ def _walk(data: Any, prefix: str = "") -> list[tuple[str, Any]]:
 
 
 def _list_source(key: str, sources: dict[str, str]) -> str | None:
-    head = key.split(".")[0]
+    head, _, rest = key.partition(".")
+    if not rest.split(".")[0].isdigit():  # only entries of a list (providers.0.name) take the list's source
+        return None
     return next((v for k, v in sources.items() if k.split(".")[0] == head), None)
 
 

@@ -41,7 +41,11 @@ class JobRunner:
         self._contexts: dict[str, tuple[str, Context]] = {}
 
     def __call__(self, job_id: str) -> None:
-        job = self.ledger.claim(job_id, self.worker_id, self.lease)
+        try:
+            job = self.ledger.claim(job_id, self.worker_id, self.lease)
+        except StorageError as exc:  # the job stays queued; a keeper sends it again once the store is back
+            self.log(f"job {job_id} not started: {exc}")
+            return
         if job is None:
             return  # done, failed, or running under another worker's live lease
         with self._lock:
@@ -66,7 +70,7 @@ class JobRunner:
         except RateLimited as exc:
             self._defer(job, exc.retry_after)
         except StorageError as exc:  # the store is unreachable: leave the job to its lease, then recovery
-            self.log(f"job {job['job_id']} interrupted: {exc}; it runs again when its lease runs out")
+            self.log(f"job {job['job_id']} interrupted: {str(exc).rstrip('.')}; it runs again when its lease runs out")
         except Exception as exc:
             self._failed(job, exc, ctx, started)
         else:

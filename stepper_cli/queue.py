@@ -170,9 +170,9 @@ def register(huey: Any, runner: Callable[[str], None]) -> Any:
     return huey.task(name="run_job")(run_job)
 
 
-def waiting_jobs(huey: Any) -> set[str]:
-    """Job ids with a message on the queue or in huey's schedule (rate-limited retries)."""
-    with guard(""):
+def waiting_jobs(huey: Any, url: str = "") -> set[str]:
+    """Job ids with a message on the queue (at url) or in huey's schedule (rate-limited retries)."""
+    with guard(url):
         items = [*huey.storage.enqueued_items(), *huey.storage.scheduled_items()]
     return {job for job in map(message_job, items) if job is not None}
 
@@ -212,12 +212,14 @@ def guard(url: str) -> Iterator[None]:
     except Exception as exc:
         if type(exc).__module__.split(".")[0] != "redis":
             raise
+        from redis.exceptions import AuthenticationError, NoPermissionError
+
         from .store.base import mask_url
 
-        raise StorageError(
-            f"The queue at {mask_url(url)} failed: {exc}.",
-            hint="Check that the Redis server is running and that queue.url points at it.",
-        ) from exc
+        hint = "Check that the Redis server is running and that queue.url points at it."
+        if isinstance(exc, AuthenticationError | NoPermissionError):
+            hint = "Check the user and password in queue.url, and that user's ACL on the Redis server."
+        raise StorageError(f"The queue at {mask_url(url)} failed: {str(exc).rstrip('.')}.", hint=hint) from exc
 
 
 def _sqlite_error(exc: sqlite3.Error) -> StorageError:

@@ -3,11 +3,13 @@
 Around the consumer: a keeper thread renews the leases of running jobs, puts jobs whose worker died back on
 the queue (at start and periodically), and with --burst stops the consumer once nothing is left. SIGINT and
 SIGTERM both shut down gracefully: running jobs get `shutdown_timeout` seconds to finish, then go back to
-the queue.
+the queue. huey's own warnings and errors (the queue unreachable while Redis restarts) become one line
+each in the worker's log, never a traceback.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import socket
@@ -27,6 +29,7 @@ if TYPE_CHECKING:
     from .store import Store
 
 QUEUED_GRACE = 2.0  # a queued job this old with no message lost it (a crash between ledger and queue)
+QUEUE_LOG_EVERY = 5.0  # the same complaint from huey (Redis down: every thread, every poll) this often at most
 
 
 @dataclass(frozen=True)
@@ -71,15 +74,36 @@ def run_worker(store: Store, url: str, options: WorkerOptions, log: Callable[[st
     keeper = Keeper(runner, huey, url, options, consumer.stop_flag.set)
     keeper.recover()
     keeper.start()
+    huey_log, handler = logging.getLogger("huey"), QueueLog(log)
+    huey_log.addHandler(handler)  # and Python's last-resort handler no longer prints huey's tracebacks
     try:
         consumer.run()
         if options.burst:
             consumer.stop(graceful=True)
     finally:
         keeper.halt()
+        huey_log.removeHandler(handler)
     requeued = keeper.hand_back()
     c = runner.counts
     return WorkerSummary(c["done"], c["failed"], c["deferred"], requeued)
+
+
+class QueueLog(logging.Handler):
+    """huey's warnings and errors as one line each in the worker's log, a repeated one once per QUEUE_LOG_EVERY s."""
+
+    def __init__(self, log: Callable[[str], None]) -> None:
+        super().__init__(logging.WARNING)
+        self.log = log
+        self._last: dict[tuple[str, str], float] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        exc = record.exc_info[1] if record.exc_info else None
+        key, now = (str(record.msg), type(exc).__name__), time.monotonic()
+        if now - self._last.get(key, now - QUEUE_LOG_EVERY) < QUEUE_LOG_EVERY:
+            return
+        self._last[key] = now
+        reason = f": {str(exc).rstrip('.')}" if exc is not None else ""
+        self.log(f"worker: queue: {record.getMessage().rstrip('.')}{reason}")
 
 
 class Keeper(threading.Thread):
@@ -122,7 +146,7 @@ class Keeper(threading.Thread):
 
     def recover(self) -> None:
         """Re-queue running jobs whose lease ran out, and queued jobs whose message was lost."""
-        now, waiting = time.time(), queue.waiting_jobs(self.huey)
+        now, waiting = time.time(), queue.waiting_jobs(self.huey, self.url)
         for job in self.ledger.jobs():
             job_id = job["job_id"]
             mine = job_id in self.runner.inflight  # renewed by us; a late renewal is not a dead worker
