@@ -10,8 +10,9 @@ from typing import Any
 from .commits import open_repo
 from .errors import ConfigError, UsageError
 from .paths import stepper_home, user_config_path
-from .settings import REPO_FILE, config_files, load_settings, masked
+from .settings import REPO_FILE, config_files, load_settings
 from .trust import trust
+from .urls import mask_url
 
 SECRET_WORDS = ("password", "secret", "token", "key")
 
@@ -46,7 +47,7 @@ def _list_source(key: str, sources: dict[str, str]) -> str | None:
 def _mask(key: str, value: Any) -> Any:
     if isinstance(value, str) and value:
         if "://" in value:
-            return masked(value)
+            return mask_url(value)
         leaf = key.rsplit(".", 1)[-1]
         if any(w in leaf for w in SECRET_WORDS) and not leaf.endswith("_env"):
             return "***"

@@ -20,7 +20,8 @@ from .providers.registry import key_present, needs_key
 from .report import Coverage
 from .resilience.chain import ChainOptions, select_providers
 from .resilience.runner import LOCAL
-from .settings import ProviderSettings, Settings, masked
+from .settings import ProviderSettings, Settings
+from .urls import mask_url
 
 DEFAULT_TEMPLATE = "comprehensive"
 BYTES_PER_TOKEN = 4  # a rough estimate that holds for English text and code
@@ -140,4 +141,4 @@ def plan(
 
 def _planned(p: ProviderSettings, env: Mapping[str, str]) -> PlannedProvider:
     skip = "disabled" if not p.enabled else "no_key" if needs_key(p) and not key_present(p, env) else None
-    return PlannedProvider(p.name, p.kind, p.model, masked(p.base_url) if p.base_url else "(default)", p.prompt, skip)
+    return PlannedProvider(p.name, p.kind, p.model, mask_url(p.base_url) if p.base_url else "(default)", p.prompt, skip)

@@ -21,8 +21,9 @@ from .resilience.base import Clock, Sleep, breaker_settings, lease_for
 from .resilience.breaker import Breaker
 from .resilience.ratelimit import RateLimiter
 from .resilience.runner import LOCAL
-from .settings import LoadedConfig, ProviderSettings, Settings, load_settings, masked
+from .settings import LoadedConfig, ProviderSettings, Settings, load_settings
 from .store import Store
+from .urls import mask_url
 
 if TYPE_CHECKING:
     import httpx
@@ -99,7 +100,7 @@ def _info(p: ProviderSettings, settings: Settings, store: Store, env: Mapping[st
         name=p.name,
         kind=p.kind,
         model=p.model,
-        base_url=masked(p.base_url) if p.base_url else "(default)",
+        base_url=mask_url(p.base_url) if p.base_url else "(default)",
         enabled=p.enabled,
         key_env=p.api_key_env or None,
         needs_key=needs_key(p),

@@ -214,7 +214,7 @@ def guard(url: str) -> Iterator[None]:
             raise
         from redis.exceptions import AuthenticationError, NoPermissionError
 
-        from .store.base import mask_url
+        from .urls import mask_url
 
         hint = "Check that the Redis server is running and that queue.url points at it."
         if isinstance(exc, AuthenticationError | NoPermissionError):

@@ -282,13 +282,3 @@ def _config_error(exc: ValidationError, sources: dict[str, str]) -> ConfigError:
 
 def _parents(loc: list[str]) -> list[str]:
     return [".".join(loc[:i]) for i in range(len(loc) - 1, 0, -1)]
-
-
-def masked(value: str) -> str:
-    """Mask credentials inside a URL such as redis://:pass@host."""
-    if "@" in value and "://" in value:
-        scheme, rest = value.split("://", 1)
-        creds, host = rest.rsplit("@", 1)
-        user = creds.split(":", 1)[0] if ":" in creds else ""
-        return f"{scheme}://{user}:***@{host}"
-    return value

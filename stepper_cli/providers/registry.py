@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from ..errors import ConfigError, MissingKey
-from ..settings import ProviderSettings, masked
+from ..settings import ProviderSettings
+from ..urls import mask_url
 from .presets import KINDS
 
 if TYPE_CHECKING:
@@ -95,4 +96,4 @@ def _check_base_url(settings: ProviderSettings) -> None:
             )
         return
     if urlsplit(settings.base_url).scheme not in ("http", "https") or not urlsplit(settings.base_url).hostname:
-        raise ConfigError(f"base_url '{masked(settings.base_url)}' must be an http:// or https:// URL", key=key)
+        raise ConfigError(f"base_url '{mask_url(settings.base_url)}' must be an http:// or https:// URL", key=key)

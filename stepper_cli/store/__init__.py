@@ -11,7 +11,8 @@ from pathlib import Path
 
 from ..errors import ConfigError, StorageError
 from ..paths import stepper_home
-from .base import JSON, Store, Updater, mask_url
+from ..urls import mask_url
+from .base import JSON, Store, Updater
 
 __all__ = [
     "DEFAULT_TIMEOUT",

@@ -17,7 +17,6 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import Any, TypeAlias
-from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import StorageError
 
@@ -129,17 +128,3 @@ def counter_value(value: JSON | None, key: str) -> float:
     if isinstance(number, bool) or not isinstance(number, int | float):
         raise TypeError(f"the store entry '{key}' is not a counter")
     return float(number)
-
-
-def mask_url(url: str) -> str:
-    """Return url with its password (or a lone user part, which may be one) replaced by ***."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "<unparseable URL>"
-    userinfo, at, hostport = parts.netloc.rpartition("@")
-    if not at:
-        return url
-    user, colon, _ = userinfo.partition(":")
-    masked = f"{user}:***" if colon else "***"
-    return urlunsplit(parts._replace(netloc=f"{masked}@{hostport}"))

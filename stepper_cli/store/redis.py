@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ..errors import ConfigError, StorageError
-from .base import JSON, Store, Updater, check_amount, check_key, check_ttl, decode, encode, mask_url
+from ..urls import mask_url
+from .base import JSON, Store, Updater, check_amount, check_key, check_ttl, decode, encode
 
 if TYPE_CHECKING:
     import redis as redis_module
