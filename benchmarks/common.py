@@ -8,10 +8,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 PYTHON = sys.executable  # the venv's interpreter for both sides of every ratio
 STEPPER = str(Path(PYTHON).parent / "stepper")  # the console script a git hook runs
@@ -34,6 +35,9 @@ class Result:
         note = f"  {self.note}" if self.note else ""
         return f"{self.name:<44} {self.value:>9.2f} {self.unit:<6}{target}{verdict}{note}"
 
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
 
 @contextmanager
 def scratch(commits: int) -> Iterator[Path]:
@@ -41,22 +45,33 @@ def scratch(commits: int) -> Iterator[Path]:
     saved = dict(os.environ)
     with tempfile.TemporaryDirectory(prefix="stepper-bench-") as tmp:
         root = Path(tmp)
-        os.environ.update(STEPPER_HOME=str(root / "home"), HOME=str(root), XDG_CONFIG_HOME=str(root / "config"))
+        os.environ.update(STEPPER_HOME=str(root / "home"), HOME=str(root), XDG_CONFIG_HOME=str(root / "config"),
+                          GIT_CONFIG_NOSYSTEM="1")  # fmt: skip
         os.environ.update(GIT_AUTHOR_NAME="bench", GIT_AUTHOR_EMAIL="b@example.com",
                           GIT_COMMITTER_NAME="bench", GIT_COMMITTER_EMAIL="b@example.com")  # fmt: skip
         for name in [k for k in os.environ if k.startswith("STEPPER_") and k != "STEPPER_HOME"]:
             del os.environ[name]
         repo = root / "repo"
         git("init", "-q", "-b", "main", str(repo), cwd=root)
-        for i in range(commits):
-            (repo / f"f{i}.py").write_text(f"def f{i}():\n    return {i}\n")
-            git("add", "-A", cwd=repo)
-            git("commit", "-q", "-m", f"feat: change {i}", cwd=repo)
+        if commits:
+            add_commits(repo, commits)
         try:
             yield repo
         finally:
             os.environ.clear()
             os.environ.update(saved)
+
+
+def add_commits(repo: Path, count: int) -> None:
+    """Commit f0.py, f1.py, ... one per commit, in one `git fast-import` (hundreds of commits in a second)."""
+    stream = []
+    for i in range(count):
+        message, data = f"feat: change {i}\n".encode(), f"def f{i}():\n    return {i}\n".encode()
+        stream += [b"commit refs/heads/main\n", f"committer bench <b@example.com> {1_700_000_000 + i} +0000\n".encode()]
+        stream += [f"data {len(message)}\n".encode(), message, f"M 100644 inline f{i}.py\n".encode()]
+        stream += [f"data {len(data)}\n".encode(), data, b"\n"]
+    subprocess.run(["git", "fast-import", "--quiet"], cwd=repo, input=b"".join(stream), check=True)
+    git("reset", "-q", "--hard", "main", cwd=repo)
 
 
 def git(*args: str, cwd: Path) -> str:
@@ -68,12 +83,26 @@ def shas(repo: Path) -> list[str]:
     return git("rev-list", "--reverse", "HEAD", cwd=repo).split()
 
 
-def time_process(argv: Sequence[str], cwd: Path) -> float:
+def time_process(argv: Sequence[str], cwd: Path, env: dict[str, str] | None = None) -> float:
     """Wall time of one whole process, in seconds (output discarded; a failure stops the benchmark)."""
     started = time.perf_counter()
-    subprocess.run(argv, cwd=cwd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    subprocess.run(argv, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     return time.perf_counter() - started
 
 
 def median_ms(samples: Sequence[float]) -> float:
     return statistics.median(samples) * 1000
+
+
+def side_by_side(runs: int, **measures: Callable[[], float]) -> dict[str, float]:
+    """Take turns running each measure (seconds) `runs` times, so machine noise hits all alike; median ms each."""
+    samples: dict[str, list[float]] = {name: [] for name in measures}
+    for _ in range(runs):
+        for name, measure in measures.items():
+            samples[name].append(measure())
+    return {name: median_ms(values) for name, values in samples.items()}
+
+
+def python_pass(cwd: Path) -> Callable[[], float]:
+    """The baseline of every whole-process ratio: `python -c pass` with the venv's interpreter."""
+    return lambda: time_process([PYTHON, "-c", "pass"], cwd)

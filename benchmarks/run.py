@@ -1,23 +1,36 @@
-"""The benchmark registry and runner: `python -m benchmarks [NAME ...]` prints each result with its target.
+"""The benchmark registry and runner: `python -m benchmarks [NAME ...]` prints each result with its target and
+writes them all, with the machine they ran on, to benchmarks/results/<UTC time>.json (and latest.json).
 
 A benchmark is a function returning a list of `Result`s; add one by writing a module and listing it in
-BENCHMARKS.
+BENCHMARKS. The exit status is 1 when a target was missed.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import platform
+import subprocess
 import sys
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
-from benchmarks import enqueue, throughput
-from benchmarks.common import Result
+from benchmarks import analyzer, enqueue, failover, hook, report, throughput
+from benchmarks.common import PYTHON, Result
 
 BENCHMARKS: dict[str, Callable[[], list[Result]]] = {
-    "enqueue": enqueue.run,
-    "throughput": throughput.run,
+    "enqueue": enqueue.run,  # 1. `stepper enqueue` whole process vs `python -c pass`
+    "report": report.run,  # 2. cache-hit `stepper report` whole process vs `python -c pass`
+    "hook": hook.run,  # 3. `git commit` with the hook minus without
+    "throughput": throughput.run,  # 4. worker throughput at concurrency 1/4/8/16
+    "analyzer": analyzer.run,  # 5. the local analyzer on a 5,000-file, 200k-line commit
+    "failover": failover.run,  # 6. time to a report with the first provider refusing, breaker closed vs open
 }
+RESULTS = Path(__file__).parent / "results"
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -31,15 +44,47 @@ def main(argv: list[str] | None = None) -> None:
     unknown = [n for n in args.names if n not in BENCHMARKS]
     if unknown:
         parser.error(f"unknown benchmark(s): {', '.join(unknown)} (known: {', '.join(BENCHMARKS)})")
+    machine = describe_machine()
+    print("machine: " + ", ".join(f"{k} {v}" for k, v in machine.items()), flush=True)
+    runs: dict[str, Any] = {}
     missed = 0
     for name in args.names or list(BENCHMARKS):
         started = time.monotonic()
         print(f"== {name}", flush=True)
-        for result in BENCHMARKS[name]():
+        results = BENCHMARKS[name]()
+        for result in results:
             print(result.line(), flush=True)
             missed += result.ok is False
-        print(f"   ({time.monotonic() - started:.1f} s)")
+        seconds = time.monotonic() - started
+        print(f"   ({seconds:.1f} s)")
+        runs[name] = {"seconds": round(seconds, 1), "results": [r.to_json() for r in results]}
+    path = save({"machine": machine, "benchmarks": runs, "missed": missed})
+    print(f"results: {path}")
     sys.exit(1 if missed else 0)
+
+
+def describe_machine() -> dict[str, Any]:
+    """What the numbers depend on: cores, CPU, Python, git, OS."""
+    cpu = ""
+    try:
+        with open("/proc/cpuinfo") as fh:
+            cpu = next((line.split(":", 1)[1].strip() for line in fh if line.startswith("model name")), "")
+    except OSError:
+        cpu = platform.processor()
+    git = subprocess.run(["git", "--version"], capture_output=True, text=True).stdout.strip().removeprefix("git ")
+    return {"cores": os.cpu_count(), "cpu": cpu or "unknown", "python": platform.python_version(),
+            "interpreter": PYTHON, "git": git, "os": platform.platform(terse=True)}  # fmt: skip
+
+
+def save(data: dict[str, Any]) -> Path:
+    """Write the run to results/<UTC time>.json and results/latest.json; return the first."""
+    RESULTS.mkdir(exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    text = json.dumps({"finished_at": stamp, **data}, indent=2, ensure_ascii=False) + "\n"
+    path = RESULTS / f"{stamp}.json"
+    path.write_text(text)
+    (RESULTS / "latest.json").write_text(text)
+    return path
 
 
 if __name__ == "__main__":

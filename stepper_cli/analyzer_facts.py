@@ -18,7 +18,8 @@ from .filekinds import LOCK_FILES, classify
 _NESTED_ROOTS = ("src", "lib", "libs", "packages", "apps", "pkg", "cmd", "internal", "services", "crates")
 _API_EXTS = (".proto", ".graphql", ".gql", ".d.ts")
 _CHANGELOG = re.compile(r"^(changelog|changes|history|news|release[-_]?notes)(\.[a-z]+)?$")
-_TODO = re.compile(r"\b(TODO|FIXME|XXX|HACK)\b")
+_MARKERS = ("TODO", "FIXME", "XXX", "HACK")
+_TODO = re.compile(rf"\b({'|'.join(_MARKERS)})\b")
 _SUBPROJECT = re.compile(r"^([+-])Subproject commit ([0-9a-f]{7,40})", re.M)
 _VERBS = {
     "added": "Added", "modified": "Modified", "deleted": "Removed", "renamed": "Renamed",
@@ -84,7 +85,7 @@ def _is_lock(name: str) -> bool:
 
 
 def _todo_added(diff: str) -> str | None:
-    if not _TODO.search(diff):
+    if not any(marker in diff for marker in _MARKERS) or not _TODO.search(diff):  # substring search is fast
         return None
     for line in diff.splitlines():
         if line.startswith("+") and not line.startswith("+++"):

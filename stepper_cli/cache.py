@@ -39,7 +39,7 @@ class CachePolicy:
 
     def age_state(self, entry: Entry, now: float) -> str | None:
         """Return "fresh" or "stale" for the entry's result, or None when it has no live result."""
-        if "result" not in entry:
+        if not isinstance(entry.get("result"), dict):  # none yet, or not one stepper wrote
             return None
         age = now - float(entry.get("written_at", 0))
         if age >= self.ttl_seconds:

@@ -1,4 +1,5 @@
-"""What `stepper cache` shows and does: counts by state, one commit's entry, clearing the reports."""
+"""What `stepper cache` shows and does: counts by state, one commit's entry, clearing the reports (and any
+entry stepper cannot read, so that `cache clear` is the way out its error messages promise)."""
 
 from __future__ import annotations
 
@@ -51,6 +52,21 @@ def clear(store: Store) -> int:
     return removed
 
 
+def drop_unreadable(store: Store) -> int:
+    """Delete every entry stepper cannot read (a job record, a metric, ...); return how many there were."""
+    from .errors import ForeignEntry
+
+    dropped = 0
+    while True:
+        try:
+            for _ in store.scan(""):
+                pass
+            return dropped
+        except ForeignEntry as exc:
+            store.delete(exc.key)
+            dropped += 1
+
+
 @dataclass(frozen=True)
 class CacheEntry:
     """One commit's cache entry (`stepper cache show`): None when nothing is cached for it."""
@@ -69,6 +85,8 @@ class Cleared:
 
     reports: int
     deleted_files: tuple[Path, ...] = ()
+    unreadable: int = 0  # entries of another kind that could not be read, deleted
 
     def to_json(self) -> dict[str, Any]:
-        return {"removed": self.reports, "deleted_files": [str(f) for f in self.deleted_files]}
+        files = [str(f) for f in self.deleted_files]
+        return {"removed": self.reports, "deleted_files": files, "unreadable_removed": self.unreadable}

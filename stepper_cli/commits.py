@@ -84,10 +84,10 @@ class Repo:
         return self.origin_url or str(self.common_dir)
 
 
-def git(args: Sequence[str], cwd: Path | str, *, check: bool = True) -> bytes:
+def git(args: Sequence[str], cwd: Path | str, *, check: bool = True, env: dict[str, str] | None = None) -> bytes:
     """Run git and return stdout; a missing git or a failure becomes a GitError."""
     try:
-        proc = subprocess.run(_argv(args), cwd=cwd, capture_output=True, env=_env(), check=False)
+        proc = subprocess.run(_argv(args), cwd=cwd, capture_output=True, env={**_env(), **(env or {})}, check=False)
     except FileNotFoundError as exc:
         raise GitError("git is not installed or not on PATH.", hint="Install git and try again.") from exc
     except NotADirectoryError as exc:
@@ -136,8 +136,8 @@ def open_repo(path: Path | str = ".") -> Repo:
 
 def resolve_revs(repo: Repo, spec: str = "HEAD") -> list[str]:
     """Turn `REV` or `A..B` into full SHAs, oldest first."""
-    if not spec or spec.startswith("-"):
-        raise GitError(f"'{spec}' is not a revision.", hint="Give a commit, a branch, a tag or A..B.")
+    if not spec or spec.startswith("-") or "\x00" in spec:  # a NUL cannot reach git's argv
+        raise GitError(f"'{shown(spec)}' is not a revision.", hint="Give a commit, a branch, a tag or A..B.")
     if ".." in spec:
         left, _, right = spec.partition("...") if "..." in spec else spec.partition("..")
         for side in (left, right):
@@ -154,53 +154,80 @@ def resolve_one(repo: Repo, rev: str) -> str:
     sha = out.decode().strip()
     if not sha:
         raise GitError(
-            f"Unknown revision '{rev}' in {repo.root}.",
+            f"Unknown revision '{shown(rev)}' in {repo.root}.",
             hint="Check the name with 'git log --oneline', or fetch it first.",
         )
     return sha
 
 
+def shown(text: str) -> str:
+    """Text as a message may quote it: control characters (a newline in a revision) escaped."""
+    return text if text.isprintable() else text.encode("unicode_escape").decode()
+
+
 def read_commit(repo: Repo, sha: str) -> Commit:
-    """Read one commit: metadata, every changed file with counts, and its unified diff."""
+    """Read one commit: metadata, every changed file with counts, and its unified diff.
+
+    One `git diff-tree` prints it all (header, raw and numstat records, patch); a merge, which diff-tree
+    does not diff by itself, takes a second one against its first parent.
+    """
     fmt = "%H%x00%P%x00%an%x00%ae%x00%aI%x00%cn%x00%ce%x00%cI%x00%B"
-    raw = git(["show", "-s", f"--format={fmt}", sha, "--"], repo.root)
-    parts = raw.decode("utf-8", "replace").split("\x00", 8)
+    # An index that does not exist (ENOENT reads as empty) keeps git from reading each changed file back from
+    # the work tree when it matches the commit, which costs five system calls a file: 0.12 s on 5,000 files.
+    no_index = {"GIT_INDEX_FILE": str(repo.git_dir / f"stepper-no-index-{os.urandom(6).hex()}" / "index")}
+    out = git(["diff-tree", "--always", "--root", f"--format={fmt}", *_DIFF_OPTS, sha, "--"], repo.root, env=no_index)
+    fields = out.split(b"\x00", 9)
+    parts = [_decode(f) for f in fields[:9]]
     message = parts[8].strip("\n")
     subject, _, body = message.partition("\n\n")
     parents = tuple(parts[1].split())
-    base = [parents[0]] if parents else ["--root"]
-    files = _changed_files(repo, base, sha)
+    changes = fields[9] if len(fields) > 9 else b""
+    if len(parents) > 1:
+        changes = git(["diff-tree", "--no-commit-id", *_DIFF_OPTS, parents[0], sha, "--"], repo.root, env=no_index)
     return Commit(
         sha=parts[0], parents=parents, author_name=parts[2], author_email=parts[3], author_date=parts[4],
         committer_name=parts[5], committer_email=parts[6], committer_date=parts[7],
-        subject=" ".join(subject.split()), body=body.strip(), files=tuple(files),
+        subject=" ".join(subject.split()), body=body.strip(), files=tuple(_changed_files(changes)),
     )  # fmt: skip
 
 
-def _changed_files(repo: Repo, base: list[str], sha: str) -> list[FileChange]:
-    opts = ["-r", "-M", "--no-commit-id", "--no-ext-diff", "--no-textconv", "--no-color", *base, sha, "--"]
-    meta = git(["diff-tree", "-z", "--raw", "--numstat", *opts], repo.root)
-    entries = _parse_raw_numstat(meta)
-    chunks = _stream_patches(repo, ["diff-tree", "-p", *opts])
-    return _attach_diffs(entries, chunks)
+# raw and numstat records (NUL-separated), then the patch: every changed file against the first parent
+_DIFF_OPTS = ("-z", "--raw", "--numstat", "-p", "-r", "-M", "--no-ext-diff", "--no-textconv", "--no-color")
+
+
+def _changed_files(out: bytes) -> list[FileChange]:
+    """Every changed file with its counts and diff, from diff-tree's records and patch."""
+    out = out.removeprefix(b"\n")  # what separates them from the header
+    entries, patch_at = _parse_raw_numstat(out)
+    return _attach_diffs(entries, _patch_sections(out, patch_at))
 
 
 def _decode(b: bytes) -> str:
     return b.decode("utf-8", "replace")
 
 
-def _parse_raw_numstat(data: bytes) -> list[dict[str, object]]:
-    tokens = data.split(b"\x00")
+def _parse_raw_numstat(data: bytes) -> tuple[list[dict[str, object]], int]:
+    """The NUL-separated raw and numstat records, and the offset where the patch text after them starts.
+
+    git ends the records with an empty one; paths are never empty, so that is the boundary.
+    """
     entries: list[dict[str, object]] = []
     counts: list[tuple[str, str]] = []
-    i = 0
-    while i < len(tokens):
-        tok = tokens[i]
+    pos = 0
+
+    def token() -> bytes:
+        nonlocal pos
+        end = data.find(b"\x00", pos)
+        end = len(data) if end < 0 else end
+        tok, pos = data[pos:end], end + 1
+        return tok
+
+    while pos < len(data):
+        tok = token()
         if tok.startswith(b":"):
             meta = tok[1:].split()
             code = meta[4][:1].decode()
-            paths = [tokens[i + 1]] + ([tokens[i + 2]] if code in "RC" else [])
-            i += len(paths) + 1
+            paths = [token()] + ([token()] if code in "RC" else [])
             entries.append({
                 "status": _STATUS.get(code, "unknown"),
                 "old_path": _decode(paths[0]) if len(paths) == 2 else None,
@@ -209,50 +236,39 @@ def _parse_raw_numstat(data: bytes) -> list[dict[str, object]]:
             })  # fmt: skip
         elif tok:
             plus, minus, rest = tok.split(b"\t", 2)
-            i += 3 if rest == b"" else 1
+            if rest == b"":  # a rename or copy: the old and new paths follow
+                token(), token()
             counts.append((plus.decode(), minus.decode()))
         else:
-            i += 1
+            break
     for entry, (added, deleted) in zip(entries, counts, strict=False):
         entry["binary"] = added == "-"
         entry["added"] = int(added) if added.isdigit() else 0
         entry["deleted"] = int(deleted) if deleted.isdigit() else 0
-    return entries
+    return entries, min(pos, len(data))
 
 
-def _stream_patches(repo: Repo, args: list[str]) -> Iterator[tuple[bytes, list[bytes]]]:
-    """Yield (header line, lines) per `diff --git` section, reading git's output as a stream."""
-    try:
-        proc = subprocess.Popen(_argv(args), cwd=repo.root, stdout=subprocess.PIPE, env=_env())
-    except FileNotFoundError as exc:
-        raise GitError("git is not installed or not on PATH.") from exc
-    assert proc.stdout is not None
-    header: bytes | None = None
-    lines: list[bytes] = []
-    with proc:
-        for line in proc.stdout:
-            if line.startswith(b"diff --git "):
-                if header is not None:
-                    yield header, lines
-                header, lines = line, [line]
-            elif header is not None:
-                lines.append(line)
-        if header is not None:
-            yield header, lines
-    if proc.returncode not in (0, None):
-        raise GitError(f"git diff-tree failed with exit {proc.returncode}.")
+def _patch_sections(data: bytes, start: int) -> Iterator[tuple[bytes, bytes]]:
+    """Yield (header line, section) per `diff --git` section of the patch text from `start` on."""
+    mark = b"\ndiff --git "
+    at = start if data.startswith(mark[1:], start) else (data.find(mark, start) + 1 or -1)
+    while at >= 0:
+        following = data.find(mark, at)
+        end = len(data) if following < 0 else following + 1
+        yield data[at : data.find(b"\n", at, end) + 1 or end], data[at:end]
+        at = following + 1 if following >= 0 else -1
 
 
-def _attach_diffs(entries: list[dict[str, object]], chunks: Iterator[tuple[bytes, list[bytes]]]) -> list[FileChange]:
+def _attach_diffs(entries: list[dict[str, object]], chunks: Iterator[tuple[bytes, bytes]]) -> list[FileChange]:
     diffs: list[list[bytes]] = [[] for _ in entries]
     i, prev_header = 0, b""
-    for header, lines in chunks:
+    for header, section in chunks:
         # a type change (symlink <-> file) is printed as two sections with the same header
         if i > 0 and entries[i - 1]["status"] == "type_changed" and header == prev_header:
-            diffs[i - 1].extend(lines)
+            diffs[i - 1].append(section)
             continue
         if i < len(entries):
-            diffs[i] = lines
+            diffs[i] = [section]
         i, prev_header = i + 1, header
     return [
         FileChange(diff=_decode(b"".join(d)), **e)  # type: ignore[arg-type]

@@ -7,6 +7,7 @@
     ├── NoReportError                 exit 5
     ├── JobError                      exit 6
     ├── StorageError                  exit 7
+    │   └── ForeignEntry              an entry stepper cannot read (cache clear deletes it)
     └── ProviderError                 exit 5 (normally absorbed by the chain)
         ├── ProviderTimeout           kind "timeout"
         ├── ProviderUnavailable       kind "unavailable"
@@ -71,6 +72,14 @@ class JobError(StepperError):
 class StorageError(StepperError):
     exit_code = 7
     default_hint = "If the file is corrupt, 'stepper cache clear' starts the cache afresh."
+
+
+class ForeignEntry(StorageError):
+    """An entry of the store that stepper cannot read; `stepper cache clear` deletes it by `key`."""
+
+    def __init__(self, message: str, *, key: str) -> None:
+        super().__init__(message)
+        self.key = key
 
 
 class ProviderError(StepperError):

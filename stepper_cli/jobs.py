@@ -166,7 +166,7 @@ def cache_entry(rev: str = "HEAD", *, repo: str | Path = ".") -> CacheEntry:
 def clear_cache(*, repo: str | Path = ".") -> Cleared:
     """Remove the cached reports; a corrupt local store or queue file is deleted without being opened."""
     from . import queue
-    from .cache_admin import Cleared, clear
+    from .cache_admin import Cleared, clear, drop_unreadable
     from .store import local_store_dir, open_store, remove_local_store
 
     url = state_config(repo).settings.queue.url
@@ -178,4 +178,5 @@ def clear_cache(*, repo: str | Path = ".") -> Cleared:
         if queue.sqlite_file_corrupt(queue.queue_file()) and queue.remove_local_queue():
             deleted.append(queue.queue_file())
     with open_store(url) as store:
-        return Cleared(clear(store), tuple(deleted))
+        removed = clear(store)
+        return Cleared(removed, tuple(deleted), drop_unreadable(store))

@@ -53,6 +53,8 @@ def write_note(repo: Repo, result: ReportResult, ref: str = "refs/notes/stepper"
 def read_note(repo: Repo, sha: str, ref: str = "refs/notes/stepper") -> ReportResult | None:
     """The report stored in the commit's note under ref, marked cached; None if there is none (or it is
     not one stepper wrote)."""
+    if _surely_absent(repo, ref):
+        return None
     proc = _git(repo.root, ["notes", "--ref", ref, "show", sha], None)
     if proc.returncode != 0:
         return None
@@ -65,6 +67,23 @@ def read_note(repo: Repo, sha: str, ref: str = "refs/notes/stepper") -> ReportRe
                 return None
             return result.model_copy(update={"cached": True}) if result.commit == sha else None
     return None
+
+
+def _surely_absent(repo: Repo, ref: str) -> bool:
+    """Whether the notes ref certainly does not exist, judged from the files under the git dir.
+
+    Spares a `git notes show` per report (a worker runs one per job) in the usual repository with no notes.
+    Anything unusual (a reftable repository, an unreadable file) answers False, and git decides.
+    """
+    full = ref if ref.startswith("refs/notes/") else ("refs/" if ref.startswith("notes/") else "refs/notes/") + ref
+    common = repo.common_dir
+    try:
+        if (common / "reftable").exists() or (common / full).exists():
+            return False
+        packed = common / "packed-refs"
+        return not packed.exists() or f" {full}\n".encode() not in packed.read_bytes()
+    except OSError:
+        return False
 
 
 def _git(cwd: Path, args: list[str], stdin: bytes | None) -> subprocess.CompletedProcess[bytes]:

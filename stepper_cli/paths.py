@@ -30,7 +30,11 @@ def ensure_dir(path: Path) -> Path:
         if path.stat().st_mode & 0o077:
             path.chmod(DIR_MODE)
     except OSError as exc:
-        raise StorageError(f"Cannot use the folder {path}: {exc.strerror or exc}.") from exc
+        # a file in the way (EEXIST, ENOTDIR) is not a corrupt cache: cache clear would not help
+        raise StorageError(
+            f"Cannot use the folder {path}: {exc.strerror or exc}.",
+            hint="It must be a folder stepper can write to: move what is in the way, or set STEPPER_HOME elsewhere.",
+        ) from exc
     return path
 
 

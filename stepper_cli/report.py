@@ -103,7 +103,7 @@ def _loads(candidate: str) -> Any:
     for attempt in (candidate, _TRAILING_COMMA.sub(r"\1", candidate.translate(_SMART))):
         try:
             return json.loads(attempt)
-        except json.JSONDecodeError:
+        except (json.JSONDecodeError, RecursionError):  # not JSON, or nested past the interpreter's limit
             continue
     raise ValueError("no JSON object")
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from .errors import ConfigError
@@ -21,11 +21,13 @@ from .providers.presets import KINDS, PRESETS
 from .trust import is_trusted
 
 REPO_FILE = ".stepper.toml"
+_FLAT = "Stepper's settings are tables of plain values; see config.example.toml."
 UNTRUSTED_KEYS = ("providers", "notify")
 
 
 class _Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # TOML has inf and nan; no setting means anything with them (an infinite deadline cannot be stored)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class RetrySettings(_Section):
@@ -134,13 +136,15 @@ class Settings(BaseSettings):
     notify: NotifySettings = NotifySettings()
     notes: NotesSettings = NotesSettings()
 
-    @model_validator(mode="after")
-    def _unique_names(self) -> Settings:
-        names = [p.name for p in self.providers]
+    @field_validator("providers")
+    @classmethod
+    def _unique_names(cls, providers: list[ProviderSettings]) -> list[ProviderSettings]:
+        # on the field, not the model, so that the error names the file holding [[providers]]
+        names = [p.name for p in providers]
         dupes = sorted({n for n in names if names.count(n) > 1} | ({"local"} & set(names)))
         if dupes:
             raise ValueError(f"provider names must be unique and not 'local': {', '.join(dupes)}")
-        return self
+        return providers
 
     @classmethod
     def settings_customise_sources(
@@ -197,7 +201,10 @@ def load_settings(repo_root: Path | None = None, overrides: dict[str, Any] | Non
         data = read_toml(path)
         if path.name == REPO_FILE and not is_trusted(path):
             data = _strip_untrusted(path, data, warnings)
-        _merge(merged, data, sources, str(path))
+        try:
+            _merge(merged, data, sources, str(path))
+        except RecursionError as exc:  # [a.a.a....] table headers thousands deep
+            raise ConfigError("it is nested too deeply to read", file=str(path), hint=_FLAT) from exc
     env_keys = _env_keys()
     for key in env_keys:
         sources[key] = f"env {env_keys[key]}"
@@ -223,6 +230,8 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError("the file does not exist", file=str(path), hint="Unset STEPPER_CONFIG or create it.") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"not valid TOML ({exc})", file=str(path)) from exc
+    except RecursionError as exc:  # arrays or inline tables nested thousands deep
+        raise ConfigError("it is nested too deeply to read", file=str(path), hint=_FLAT) from exc
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"cannot read it ({exc})", file=str(path)) from exc
 
@@ -274,10 +283,13 @@ def _config_error(exc: ValidationError, sources: dict[str, str]) -> ConfigError:
     loc = [str(p) for p in err["loc"]]
     key = ".".join(loc)
     origin = next((sources[k] for k in (key, *_parents(loc)) if k in sources), None)
+    if origin is None:  # a whole table is wrong (an unknown [section]): where do its keys come from?
+        origin = next((v for k, v in sources.items() if k.startswith(f"{key}.")), None)
     if origin is None and loc and loc[0] == "providers":
         origin = next((v for k, v in sources.items() if k.startswith("providers")), None)
     reason = "unknown key" if err["type"] == "extra_forbidden" else err["msg"].removeprefix("Value error, ")
-    return ConfigError(reason, file=origin or "defaults", key=key)
+    shown = key if key.isprintable() else key.encode("unicode_escape").decode()  # a key may hold a newline
+    return ConfigError(reason, file=origin or "defaults", key=shown)
 
 
 def _parents(loc: list[str]) -> list[str]:

@@ -1,4 +1,5 @@
-"""The few settings `stepper enqueue` needs, snapshotted so the git-hook path skips pydantic-settings.
+"""The few settings `stepper enqueue` (and a cache-hit `stepper report`) need, snapshotted so that those paths
+skip pydantic-settings.
 
 A snapshot (STEPPER_HOME/snapshots/<repo hash>.json) holds the queue URL, the cache policy, the prompt
 template hash and the config warnings, computed by the full, validated loader. It is used only while its
@@ -10,6 +11,7 @@ password is never written to a snapshot. Standard library only.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -19,7 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 from . import __version__
 from .cache import CachePolicy
+from .errors import StorageError
 from .paths import stepper_home, user_config_path, write_private
+from .urls import has_credentials
 
 if TYPE_CHECKING:
     from .settings import LoadedConfig, Settings
@@ -40,22 +44,36 @@ class EnqueueSettings:
 
 def enqueue_settings(repo_root: Path) -> EnqueueSettings:
     """The settings for enqueueing in this repository: from a valid snapshot, else from a full load."""
-    path = _snapshot_path(repo_root)
-    try:
-        snap = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):
-        snap = None
-    if isinstance(snap, dict) and snap.get("fingerprint") == fingerprint(repo_root, snap.get("template_files", [])):
-        return _from_json(snap)
+    saved = saved_settings(repo_root)
+    if saved is not None:
+        return saved
     from .settings import load_settings
 
     return remember(repo_root, load_settings(repo_root))
 
 
+def saved_settings(repo_root: Path) -> EnqueueSettings | None:
+    """The settings from this repository's snapshot while it is still valid, else None (no full load)."""
+    try:
+        snap = json.loads(_snapshot_path(repo_root).read_text("utf-8"))
+    except (OSError, ValueError):
+        return None
+    if isinstance(snap, dict) and snap.get("fingerprint") == fingerprint(repo_root, snap.get("template_files", [])):
+        return _from_json(snap)
+    return None
+
+
+def keep_fresh(repo_root: Path, loaded: LoadedConfig) -> None:
+    """Snapshot a full load unless a valid snapshot is there already (the lean `report` path reads it)."""
+    if saved_settings(repo_root) is None:
+        with contextlib.suppress(StorageError):  # only a speed-up: the store says so if the folder is unusable
+            remember(repo_root, loaded)
+
+
 def remember(repo_root: Path, loaded: LoadedConfig) -> EnqueueSettings:
     """Derive the enqueue settings from a full load and snapshot them (unless the queue URL has a password)."""
     values = from_settings(loaded.settings, tuple(loaded.warnings))
-    if "@" not in values.queue_url:
+    if not has_credentials(values.queue_url):
         files = template_files(loaded.settings)
         snap = {"format": _FORMAT, "fingerprint": fingerprint(repo_root, files), "template_files": files,
                 "queue_url": values.queue_url, "policy": values.policy.__dict__, "templates": values.templates,

@@ -53,6 +53,8 @@ def clear(repo: RepoOpt = Path("."), as_json: JsonOpt = False, debug: DebugOpt =
         emit_json(cleared.to_json())
         return
     lines = [f"Deleted the corrupt file {f}." for f in cleared.deleted_files]
+    if cleared.unreadable:
+        lines.append(f"Deleted {cleared.unreadable} store entries stepper could not read.")
     emit("\n".join([*lines, f"Removed {cleared.reports} cached reports."]))
 
 

@@ -70,3 +70,5 @@ def setup_logging(verbose: bool, debug: bool) -> None:
         format="stepper: %(message)s",
         stream=sys.stderr,
     )
+    # httpcore's debug trace prints raw response headers, where a server may echo the API key back
+    logging.getLogger("httpcore").setLevel(logging.INFO)

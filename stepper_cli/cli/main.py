@@ -24,6 +24,12 @@ def _run(args: list[str], debug: bool) -> int:
             code = enqueue_fast(args[1:])
             if code is not None:
                 return code
+        if args[:1] == ["report"]:  # so does a report found in the cache (cli/fast_report.py)
+            from .fast_report import report_fast
+
+            code = report_fast(args[1:])
+            if code is not None:
+                return code
         from .app import build_app
 
         result = build_app()(args=args, prog_name="stepper", standalone_mode=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
@@ -122,8 +123,9 @@ class _JobLog:
 
     def __init__(self, path: Path | None, to_stderr: bool) -> None:
         self.to_stderr = to_stderr
-        try:
-            self.file = None if path is None else path.open("a", encoding="utf-8")
+        try:  # owner-only, like everything stepper writes: job lines name commits and repositories
+            fd = None if path is None else os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            self.file = None if fd is None else os.fdopen(fd, "a", encoding="utf-8")
         except OSError as exc:
             from ..errors import UsageError
 

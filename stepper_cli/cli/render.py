@@ -4,34 +4,43 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..markdown import report_markdown
-from ..report import ReportResult
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # pydantic stays unloaded until a job's report is shown (the lean report path renders here)
     from ..ledger import JobInfo, JobList
+    from ..report import ReportResult
 
 __all__ = ["print_rich_markdown", "report_markdown", "report_text", "reports_json"]
 
 
 def report_text(result: ReportResult) -> str:
     """The report as plain text for a pipe or a file."""
-    r = result.report
-    origin = result.provider + (" (fallback)" if result.fallback else "") + (", cached" if result.cached else "")
-    out = [r.title, "=" * min(len(r.title), 79), f"commit {result.commit} · {result.repo} · {origin}", ""]
-    out += [r.summary, "", "Changes:", *[f"  - {c}" for c in r.changes], ""]
-    out += ["Rationale:", f"  {r.rationale}", "", "Impact and tests:", f"  {r.impact_and_tests}", ""]
-    if r.next_steps:
-        out += ["Next steps:", *[f"  - {s}" for s in r.next_steps], ""]
-    if r.tags:
-        out += ["Tags: " + ", ".join(r.tags)]
+    return text_of(result.to_json())
+
+
+def text_of(data: dict[str, Any]) -> str:
+    """The plain text of a result's JSON (`ReportResult.to_json()`)."""
+    r = data["report"]
+    origin = data["provider"] + (" (fallback)" if data["fallback"] else "") + (", cached" if data["cached"] else "")
+    out = [r["title"], "=" * min(len(r["title"]), 79), f"commit {data['commit']} · {data['repo']} · {origin}", ""]
+    out += [r["summary"], "", "Changes:", *[f"  - {c}" for c in r["changes"]], ""]
+    out += ["Rationale:", f"  {r['rationale']}", "", "Impact and tests:", f"  {r['impact_and_tests']}", ""]
+    if r["next_steps"]:
+        out += ["Next steps:", *[f"  - {s}" for s in r["next_steps"]], ""]
+    if r["tags"]:
+        out += ["Tags: " + ", ".join(r["tags"])]
     return "\n".join(out).rstrip() + "\n"
 
 
 def reports_json(results: Sequence[ReportResult], as_list: bool) -> str:
     """One JSON object, or an array for a range."""
-    data = [r.to_json() for r in results]
+    return json_of([r.to_json() for r in results], as_list)
+
+
+def json_of(data: list[dict[str, Any]], as_list: bool) -> str:
+    """The JSON of results' JSON: one object, or an array for a range."""
     return json.dumps(data if as_list else data[0], indent=2, ensure_ascii=False)
 
 
@@ -57,6 +66,8 @@ def job_text(job: JobInfo, markdown: bool = False) -> str:
         lines.append(f"error     {d['error']}")
     text = "\n".join(lines) + "\n"
     if d["result"]:
+        from ..report import ReportResult
+
         result = ReportResult.model_validate(d["result"])
         text += "\n" + (report_markdown(result) if markdown else report_text(result))
     return text

@@ -42,6 +42,7 @@ def report(
     """Generate the report of a commit, or of each commit of a range (oldest first)."""
     from .. import api
     from ..commits import resolve_revs
+    from ..snapshot import keep_fresh
     from .common import setup_logging
     from .render import print_rich_markdown, report_markdown, report_text, reports_json
 
@@ -58,6 +59,8 @@ def report(
         as_json = [p.to_json() for p in plans] if ".." in rev else plans[0].to_json()
         emit(json.dumps(as_json, indent=2) if fmt is Format.json else "\n".join(p.to_text() for p in plans), output)
         return 0
+    if not no_cache:
+        keep_fresh(ctx.repo.root, ctx.config)  # what the lean cache-hit path (fast_report.py) reads
     shas = resolve_revs(ctx.repo, rev)
     results = [api.report_for_sha(ctx, sha, options) for sha in _progress(shas, quiet)]
     if fmt is Format.json:

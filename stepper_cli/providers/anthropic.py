@@ -60,7 +60,9 @@ def message_text(data: Any, provider: str) -> str:
     for block in blocks:
         if isinstance(block, dict) and block.get("type") == "tool_use" and isinstance(block.get("input"), dict):
             return json.dumps(block["input"])
-    text = "".join(b.get("text", "") for b in blocks if isinstance(b, dict) and b.get("type") == "text")
+    text = "".join(
+        b["text"] for b in blocks if isinstance(b, dict) and b.get("type") == "text" and isinstance(b.get("text"), str)
+    )
     if text.strip():
         return text
     raise invalid_shape(provider, "a tool_use or text block", detail=f"stop_reason: {data.get('stop_reason')}")

@@ -197,7 +197,7 @@ def decode_json(response: httpx.Response, provider: str, secrets: Iterable[str] 
     """Return the JSON body of a reply, or raise InvalidResponse when it is not JSON."""
     try:
         return response.json()
-    except ValueError as exc:  # JSONDecodeError and UnicodeDecodeError
+    except (ValueError, RecursionError) as exc:  # JSONDecodeError, UnicodeDecodeError, absurdly deep nesting
         kind = response.headers.get("content-type", "no content type").split(";")[0]
         raise InvalidResponse(
             f"Provider '{provider}' replied with something that is not JSON ({kind})",
@@ -236,7 +236,7 @@ def error_detail(response: httpx.Response, secrets: Iterable[str] = ()) -> str:
     """Return a short reason taken from an error reply's body (never from our request)."""
     try:
         text = _message_in(response.json())
-    except ValueError:
+    except (ValueError, RecursionError):
         text = response.text
     return scrub(text, secrets)
 

@@ -49,7 +49,7 @@ def message_text(data: Any, provider: str) -> str:
         raise invalid_shape(provider, "choices[0].message")
     content = message.get("content")
     if isinstance(content, list):  # some compatible servers answer with content parts
-        content = "".join(p.get("text", "") for p in content if isinstance(p, dict))
+        content = "".join(p["text"] for p in content if isinstance(p, dict) and isinstance(p.get("text"), str))
     if isinstance(content, str) and content.strip():
         return content
     refusal = message.get("refusal")

@@ -26,8 +26,8 @@ class Skipped(ProviderError):
 
     retryable = False
 
-    def __init__(self, kind: str, message: str, *, detail: str | None = None) -> None:
-        super().__init__(message, detail=detail)
+    def __init__(self, kind: str, message: str, *, detail: str | None = None, retry_after: float | None = None) -> None:
+        super().__init__(message, detail=detail, retry_after=retry_after)
         self.kind = kind
 
 
@@ -47,6 +47,8 @@ class Run:
     attempts: list[Attempt] = field(default_factory=list)
     #: how long the last request took on the wire (set by the innermost step; None when nothing was sent)
     sent_ms: int | None = None
+    #: a worker's run: a provider's pause (Retry-After) is a reason to come back later, not to sleep here
+    hold_back: bool = False
 
     def remaining(self) -> float:
         """Return the seconds left before the report's deadline (negative once past)."""

@@ -151,7 +151,11 @@ class Breaker:
     def _open_error(self, state: dict[str, Any], now: float) -> CircuitOpen:
         wait = max(0.0, float(state["opened_at"]) + self.settings.cooldown_seconds - now)
         when = "another process is probing it" if state["state"] == "half_open" else f"retry in {wait:.0f} s"
+        # opened by 429s, the provider is throttling, not down: a queued job waits for the probe instead of
+        # falling back (the chain defers it for retry_after)
+        retry_after = max(wait, 1.0) if state.get("reason") == "rate_limited" else None
         return CircuitOpen(
             f"Provider '{self.name}' is switched off by its circuit breaker ({when}).",
             detail=f"opened after {state.get('reason', 'failures')}; {when}",
+            retry_after=retry_after,
         )

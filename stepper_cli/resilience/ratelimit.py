@@ -7,14 +7,20 @@ its slot: callers are served in order, spaced 1/rps apart, with one store write 
 away than the caller may wait (the report's deadline) is not taken. A 429's Retry-After pushes tat
 forward, so every process backs off, not only the one that was told.
 
+A 429's Retry-After also sets {"hold": until}: a worker's caller (`hold_back`) is turned away with the time
+left instead of sleeping on it while holding a slot, so its job waits in the queue.
+
 Requests in flight: store key `inflight:<provider>` holds {"slots": {token: expires_at}}. A caller
 takes a slot when fewer than `concurrency` are live, and gives it back when done; a slot whose holder
-died expires after its lease. A caller that finds none free polls with a growing pause until the
+died expires after its lease, or at once when the holder was a process of this host (a token names its
+host and pid). A caller that finds none free polls with a growing pause until the
 deadline.
 """
 
 from __future__ import annotations
 
+import os
+import socket
 import uuid
 
 from ..store import JSON, Store
@@ -24,6 +30,7 @@ RATE_PREFIX = "ratelimit:"
 INFLIGHT_PREFIX = "inflight:"
 POLL_FIRST, POLL_MAX = 0.02, 0.25
 GC_SECONDS = 3600.0  # store TTL, so state of providers no longer used goes away
+_HOST = socket.gethostname()
 
 
 class RateLimiter:
@@ -39,15 +46,17 @@ class RateLimiter:
         self.rate_key = RATE_PREFIX + name
         self.inflight_key = INFLIGHT_PREFIX + name
 
-    def acquire(self, max_wait: float) -> str:
+    def acquire(self, max_wait: float, *, hold_back: bool = False) -> str:
         """Wait for a free in-flight slot and then for this caller's turn; return the slot's token.
 
-        Raises Skipped(kind="rate_limited") when either would take longer than `max_wait` seconds.
+        Raises Skipped(kind="rate_limited") when either would take longer than `max_wait` seconds, and with
+        `hold_back` (a worker, whose queue can hold a job instead) while a provider's Retry-After is still
+        running, with `retry_after` set to what is left of it: no thread sleeps on it holding a slot.
         """
         started = self.clock()
         token = self._take_slot(max_wait)
         try:
-            self._wait_turn(max_wait - (self.clock() - started))
+            self._wait_turn(max_wait - (self.clock() - started), hold_back)
         except BaseException:
             self.release(token)
             raise
@@ -68,7 +77,8 @@ class RateLimiter:
         until = self.clock() + seconds
 
         def push(current: JSON | None) -> JSON:
-            return {"tat": max(float((current or {}).get("tat", 0.0)), until)}
+            state = current or {}
+            return {"tat": max(float(state.get("tat", 0.0)), until), "hold": max(float(state.get("hold", 0.0)), until)}
 
         self.store.update(self.rate_key, push, ttl=seconds + GC_SECONDS)
 
@@ -79,7 +89,7 @@ class RateLimiter:
         return sum(1 for expires in slots.values() if float(expires) > now)
 
     def _take_slot(self, max_wait: float) -> str:
-        token = uuid.uuid4().hex
+        token = f"{_HOST}|{os.getpid()}|{uuid.uuid4().hex}"
         give_up = self.clock() + max_wait
         pause = POLL_FIRST
         while not self._try_slot(token):
@@ -95,7 +105,8 @@ class RateLimiter:
         got: list[bool] = [False]
 
         def take(current: JSON | None) -> JSON | None:
-            live = {t: e for t, e in (current or {}).get("slots", {}).items() if float(e) > now}
+            slots = (current or {}).get("slots", {})
+            live = {t: e for t, e in slots.items() if float(e) > now and _holder_alive(t)}
             got[0] = len(live) < self.concurrency
             if got[0]:
                 live[token] = now + self.lease
@@ -104,19 +115,29 @@ class RateLimiter:
         self.store.update(self.inflight_key, take, ttl=self.lease + GC_SECONDS)
         return got[0]
 
-    def _wait_turn(self, max_wait: float) -> None:
+    def _wait_turn(self, max_wait: float, hold_back: bool = False) -> None:
         now = self.clock()
         wait: list[float | None] = [None]
+        held: list[float] = [0.0]
 
         def reserve(current: JSON | None) -> JSON | None:
-            start = max(float((current or {}).get("tat", 0.0)), now)
-            if start - now > max_wait:
+            state = current or {}
+            start, hold = max(float(state.get("tat", 0.0)), now), float(state.get("hold", 0.0))
+            held[0] = hold - now if hold_back else 0.0
+            if start - now > max_wait or held[0] > 0:
                 wait[0] = None
                 return current
             wait[0] = start - now
-            return {"tat": start + self.interval}
+            return {"tat": start + self.interval, **({"hold": hold} if hold > now else {})}
 
         self.store.update(self.rate_key, reserve, ttl=max(max_wait, 0.0) + self.interval + GC_SECONDS)
+        if held[0] > 0:
+            raise Skipped(
+                "rate_limited",
+                f"Provider '{self.name}' asked every caller to wait (Retry-After): {held[0]:.1f} s left.",
+                detail="held back by the provider's Retry-After",
+                retry_after=held[0],
+            )
         if wait[0] is None:
             raise self._exceeded(f"its {1 / self.interval:g} requests per second are taken")
         if wait[0] > 0:
@@ -128,3 +149,21 @@ class RateLimiter:
             f"Provider '{self.name}' was passed over: {why} until the report's deadline.",
             detail=f"stepper's own rate limit: {why}",
         )
+
+
+def _holder_alive(token: str) -> bool:
+    """Whether a slot's holder may still be running: False only for a process of this host that is gone.
+
+    A SIGKILLed worker never gives its slots back; waiting out their lease (twice the provider's timeout)
+    would stall the provider for every process, so a caller on the same host frees them at once.
+    """
+    host, _, pid = token.rpartition("|")[0].rpartition("|")  # host|pid|random
+    if host != _HOST or not pid.isdigit():
+        return True  # another machine's slot (or an older token): its lease decides
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # alive, under another user
+        return True
+    return True

@@ -27,6 +27,7 @@ from .retry import call_with_retries
 from .steps import Recorded
 
 LOCAL = "local"
+_WAIT_KINDS = ("rate_limited", "circuit_open")  # skips that carry a retry_after: come back later
 
 
 @dataclass(frozen=True)
@@ -96,16 +97,19 @@ class Chain:
 
     def run(self, request: ChainRequest) -> ChainOutcome:
         """Get a report for one request from the first provider that gives one, else fall back."""
-        run = Run(request.subject, request.prompt_for, deadline_of(self.settings.retry, self.clock), self.clock)
+        deadline = deadline_of(self.settings.retry, self.clock)
+        run = Run(request.subject, request.prompt_for, deadline, self.clock, hold_back=self.defer_rate_limits)
         events.emit(events.ChainStarted(request.subject, self.names))
-        limited: list[RateLimited] = []
+        limited: list[ProviderError] = []
         for link in self.links:
             try:
                 report = link(run, self.sleep, defer_rate_limits=self.defer_rate_limits)
             except RateLimited as exc:
                 limited.append(exc)
                 continue
-            except ProviderError:
+            except ProviderError as exc:
+                if exc.retry_after is not None and exc.kind in _WAIT_KINDS:  # held back by a Retry-After, or by
+                    limited.append(exc)  # a breaker that 429s opened: the provider asked for time, it is not down
                 continue
             events.emit(events.ReportSucceeded(request.subject, link.name, len(run.attempts)))
             return ChainOutcome(report, link.name, False, run.attempts)
@@ -138,7 +142,7 @@ class Chain:
         self.close()
 
 
-def _deferral(limited: list[RateLimited]) -> RateLimited:
+def _deferral(limited: list[ProviderError]) -> RateLimited:
     waits = [e.retry_after for e in limited if e.retry_after is not None]
     wait = min(waits) if waits else None
     when = f"; retry in {wait:g} s" if wait is not None else ""

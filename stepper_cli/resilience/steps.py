@@ -64,7 +64,7 @@ class Limited:
         self.name, self.inner, self.limiter = inner.name, inner, limiter
 
     def __call__(self, run: Run) -> Report:
-        token = self.limiter.acquire(max(run.remaining(), 0.0))
+        token = self.limiter.acquire(max(run.remaining(), 0.0), hold_back=run.hold_back)
         try:
             return self.inner(run)
         except RateLimited as exc:

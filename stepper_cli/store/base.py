@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from types import TracebackType
 from typing import Any, TypeAlias
 
-from ..errors import StorageError
+from ..errors import ForeignEntry
 
 JSON: TypeAlias = dict[str, Any]
 Updater: TypeAlias = Callable[[JSON | None], JSON | None]
@@ -95,7 +95,7 @@ def decode(text: str | bytes, key: str, where: str) -> JSON:
     except ValueError:
         value = None
     if not isinstance(value, dict):
-        raise StorageError(f"The entry '{key}' in the store ({where}) is not a JSON object stepper wrote.")
+        raise ForeignEntry(f"The entry '{key}' in the store ({where}) is not a JSON object stepper wrote.", key=key)
     return value
 
 
