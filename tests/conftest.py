@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
+from hypothesis import settings
 
 from stepper_cli.store import Store, open_store
 from tests.gitutil import GitRepo
@@ -16,6 +17,11 @@ if TYPE_CHECKING:
     from tests.provider_server import ProviderServer
 
 pytest_plugins = ["tests.redis_server", "tests.provider_server"]
+
+# Property tests must not flake on a busy 2-core machine: no per-example deadline, and in CI a fixed
+# seed so a run is repeatable (locally, random search keeps finding new cases).
+settings.register_profile("stepper", deadline=None, derandomize=os.environ.get("CI") == "true")
+settings.load_profile("stepper")
 
 SECRET_SUFFIXES = ("_API_KEY", "_TOKEN", "_KEY")
 
