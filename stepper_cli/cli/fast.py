@@ -12,6 +12,8 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .plain_args import plain_args
+
 if TYPE_CHECKING:
     from ..enqueue import EnqueueResult
 
@@ -40,25 +42,17 @@ def enqueue_fast(argv: list[str]) -> int | None:
 
 def parse(argv: list[str]) -> EnqueueArgs | None:
     """The arguments, or None for anything but the plain forms."""
-    args, rest, revs = EnqueueArgs(), list(argv), list[str]()
-    while rest:
-        word = rest.pop(0)
-        name, eq, value = word.partition("=")
-        if word in _FLAGS:
-            setattr(args, _FLAGS[word], True)
-        elif name in ("--repo", "--priority") and (eq or rest):
-            value = value if eq else rest.pop(0)
-            if name == "--repo":
-                args.repo = value
-            elif not value.lstrip("-").isdigit():
-                return None
-            else:
-                args.priority = int(value)
-        elif word.startswith("-") or revs:
-            return None
-        else:
-            revs.append(word)
-    args.rev = revs[0] if revs else "HEAD"
+    parsed = plain_args(argv, set(_FLAGS), {"--repo", "--priority"})
+    if parsed is None:
+        return None
+    seen, rev = parsed
+    priority = seen.get("--priority", "0")
+    if not priority.lstrip("-").isdigit():
+        return None
+    args = EnqueueArgs(rev=rev, repo=seen.get("--repo", "."), priority=int(priority))
+    for flag, attr in _FLAGS.items():
+        if flag in seen:
+            setattr(args, attr, True)
     return args
 
 

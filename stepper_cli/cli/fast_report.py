@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..errors import GitError
+from .plain_args import plain_args
 
 if TYPE_CHECKING:
     from ..commits import Repo
@@ -57,26 +58,15 @@ def report_fast(argv: list[str]) -> int | None:
 
 def parse(argv: list[str]) -> ReportArgs | None:
     """The arguments, or None for anything but the plain forms."""
-    args, rest, revs = ReportArgs(), list(argv), list[str]()
-    while rest:
-        word = rest.pop(0)
-        name, eq, value = word.partition("=")
-        if word in ("--quiet", "-q"):
-            continue  # it only hides progress and the "no commits" line, neither of which a cache hit shows
-        if name in ("--repo", "--format", "-f") and (eq or rest):
-            value = value if eq else rest.pop(0)
-            if name == "--repo":
-                args.repo = value
-            elif value in _FORMATS:
-                args.fmt = value
-            else:
-                return None
-        elif word.startswith("-") or revs:
-            return None
-        else:
-            revs.append(word)
-    args.rev = revs[0] if revs else "HEAD"
-    return args
+    # --quiet only hides progress and the "no commits" line, neither of which a cache hit shows
+    parsed = plain_args(argv, {"--quiet", "-q"}, {"--repo", "--format", "-f"})
+    if parsed is None:
+        return None
+    seen, rev = parsed
+    fmt = seen.get("--format", seen.get("-f", "text"))
+    if fmt not in _FORMATS:
+        return None
+    return ReportArgs(rev=rev, repo=seen.get("--repo", "."), fmt=fmt)
 
 
 def _fresh_results(repo: Repo, conf: EnqueueSettings, shas: list[str]) -> list[dict[str, Any]] | None:
