@@ -35,10 +35,11 @@ _WHOLE = (
 # the analyzer's own work on HEAD, after the imports: read the commit, build the evidence, analyze; seconds
 _WORK = """
 import resource, sys, time
-from stepper_cli import api, redact
-from stepper_cli.analyzer import analyze
-from stepper_cli.commits import read_commit, resolve_revs
-from stepper_cli.evidence import build_evidence
+from stepper_cli import api
+from stepper_cli.generate import redact
+from stepper_cli.generate.local.analyzer import analyze
+from stepper_cli.git.commits import read_commit, resolve_revs
+from stepper_cli.generate.evidence import build_evidence
 ctx = api.open_context(".")
 sha = resolve_revs(ctx.repo, "HEAD")[0]
 start = time.perf_counter()

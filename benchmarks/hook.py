@@ -56,7 +56,7 @@ def timed_commit(repo: Path, i: int) -> float:
 
 def wait_for_jobs(count: int, timeout: float = 60) -> None:
     """Let the detached enqueues finish before the scratch folder goes away."""
-    from stepper_cli.ledger import Ledger
+    from stepper_cli.jobs.ledger import Ledger
     from stepper_cli.store import open_store
 
     deadline = time.monotonic() + timeout

@@ -63,7 +63,7 @@ def result(concurrency: int, trials: list[tuple[float, set[str]]]) -> Result:
 
 
 def _rate(concurrency: int) -> tuple[float, set[str]]:
-    from stepper_cli.ledger import Ledger
+    from stepper_cli.jobs.ledger import Ledger
     from stepper_cli.store import open_store
 
     with open_store("") as store:

@@ -16,10 +16,10 @@ import sys
 from typing import Any
 
 from stepper_cli.api import ReportOptions
+from stepper_cli.config.settings import Settings
 from stepper_cli.providers.base import Prompt
-from stepper_cli.report import Report
+from stepper_cli.report.model import Report
 from stepper_cli.resilience import ChainOutcome, ChainRequest, build_chain
-from stepper_cli.settings import Settings
 from stepper_cli.store import Store, open_store
 
 SHA = "0123456789abcdef0123456789abcdef01234567"

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from stepper_cli.cache import REPORT_PREFIX
-from stepper_cli.ledger import JOB_PREFIX
+from stepper_cli.cache.reports import REPORT_PREFIX
+from stepper_cli.jobs.ledger import JOB_PREFIX
 from stepper_cli.store import open_store
 
 ROOT = Path(__file__).resolve().parents[1]

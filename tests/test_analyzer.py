@@ -9,9 +9,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stepper_cli.analyzer import analyze, parse_subject
-from stepper_cli.commits import Commit, FileChange, open_repo, read_commit
-from stepper_cli.report import Report
+from stepper_cli.generate.local.analyzer import analyze, parse_subject
+from stepper_cli.git.commits import Commit, FileChange, open_repo, read_commit
+from stepper_cli.report.model import Report
 from tests.gitutil import GitRepo
 
 

@@ -19,8 +19,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from stepper_cli import report_json
-from stepper_cli.report import SCHEMA_VERSION, ReportResult
+from stepper_cli.report import lean as report_json
+from stepper_cli.report.model import SCHEMA_VERSION, ReportResult
 from tests.cli_run import stepper
 from tests.gitutil import GitRepo
 

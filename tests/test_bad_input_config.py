@@ -16,8 +16,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from stepper_cli.providers.presets import KINDS, PRESETS
-from stepper_cli.settings import Settings
+from stepper_cli.config.presets import KINDS, PRESETS
+from stepper_cli.config.settings import Settings
 from stepper_cli.store import open_store
 from tests.cli_run import Outcome, stepper
 from tests.gitutil import GitRepo

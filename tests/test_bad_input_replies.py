@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from stepper_cli.errors import ProviderError
 from stepper_cli.providers import anthropic, cohere, gemini, hf_space, ollama, openai
 from stepper_cli.providers.http import decode_json, error_detail
-from stepper_cli.report import Report, parse_report
+from stepper_cli.report.model import Report, parse_report
 from tests.cli_run import stepper
 from tests.gitutil import GitRepo
 from tests.queuekit import reports

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from stepper_cli import report as report_module
-from stepper_cli import settings as settings_module
-from stepper_cli.cache import REPORT_PREFIX, CachePolicy, ReportCache, cache_key, detach, patch_id
-from stepper_cli.cache_admin import clear, stats
-from stepper_cli.commits import open_repo
-from stepper_cli.snapshot import REPO_FILE
+from stepper_cli.cache.admin import clear, stats
+from stepper_cli.cache.reports import REPORT_PREFIX, CachePolicy, ReportCache, cache_key, detach, patch_id
+from stepper_cli.config import settings as settings_module
+from stepper_cli.generate.snapshot import REPO_FILE
+from stepper_cli.git.commits import open_repo
+from stepper_cli.report import model as report_module
 from stepper_cli.store import Store, open_store
 from tests.cli_run import stepper
 from tests.gitutil import GitRepo
@@ -53,7 +53,7 @@ def test_the_key_changes_with_repo_commit_templates_and_schema() -> None:
 
 
 def test_the_lean_copies_of_constants_match_their_sources() -> None:
-    from stepper_cli import cache
+    from stepper_cli.cache import reports as cache
 
     assert cache.SCHEMA_VERSION == report_module.SCHEMA_VERSION
 

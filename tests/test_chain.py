@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import pytest
 
-from stepper_cli import events, metrics
+from stepper_cli import events
 from stepper_cli.api import ReportOptions
+from stepper_cli.config.settings import BreakerSettings
 from stepper_cli.errors import UsageError
 from stepper_cli.resilience import ProvidersFailed, build_chain
 from stepper_cli.resilience.breaker import Breaker
-from stepper_cli.settings import BreakerSettings
 from stepper_cli.store import Store
+from stepper_cli.store import counters as metrics
 from tests.chainkit import LOCAL_REPORT, FakeClock, make_settings, provider, request, run_chain
 from tests.provider_server import REPORT, ProviderServer, refused_url
 

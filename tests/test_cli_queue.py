@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from stepper_cli import api
-from stepper_cli.cli.fast import parse
-from stepper_cli.ledger import Ledger
+from stepper_cli.cli.lean.enqueue import parse
+from stepper_cli.jobs.ledger import Ledger
 from stepper_cli.store import open_store
 from tests.cli_run import stepper
 from tests.gitutil import GitRepo

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from stepper_cli.commits import open_repo, read_commit, resolve_revs
 from stepper_cli.errors import GitError
+from stepper_cli.git.commits import open_repo, read_commit, resolve_revs
 from tests.gitutil import GitRepo
 
 

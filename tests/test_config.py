@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from stepper_cli.config.settings import ProviderSettings, Settings, load_settings
+from stepper_cli.config.trust import trust
 from stepper_cli.errors import ConfigError
-from stepper_cli.settings import ProviderSettings, Settings, load_settings
-from stepper_cli.trust import trust
 from tests.gitutil import GitRepo
 
 ROOT = Path(__file__).resolve().parents[1]

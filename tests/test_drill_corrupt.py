@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from stepper_cli.ledger import JOB_PREFIX
+from stepper_cli.jobs.ledger import JOB_PREFIX
 from tests.cli_run import stepper
 from tests.gitutil import GitRepo
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from stepper_cli import queue
+from stepper_cli.jobs import transport as queue
 from stepper_cli.store import files
 from tests.cli_run import stepper, stepper_process
 from tests.gitutil import GitRepo

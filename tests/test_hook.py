@@ -14,10 +14,10 @@ from typing import TypeVar
 
 import pytest
 
-from stepper_cli import hook, hook_script
-from stepper_cli.commits import open_repo
-from stepper_cli.ledger import Ledger
-from stepper_cli.settings import HookSettings
+from stepper_cli.config.settings import HookSettings
+from stepper_cli.git import hook, hook_script
+from stepper_cli.git.commits import open_repo
+from stepper_cli.jobs.ledger import Ledger
 from stepper_cli.store import open_store
 from tests.cli_run import stepper
 from tests.gitutil import GitRepo

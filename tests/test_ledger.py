@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from stepper_cli.ledger import JobInfo, JobList, Ledger
+from stepper_cli.jobs.ledger import JobInfo, JobList, Ledger
 from stepper_cli.store import open_store
 
 

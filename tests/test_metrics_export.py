@@ -9,8 +9,8 @@ from pathlib import Path
 from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 
-from stepper_cli import metrics
-from stepper_cli.ledger import Ledger
+from stepper_cli.jobs.ledger import Ledger
+from stepper_cli.store import counters as metrics
 from stepper_cli.store import open_store
 from tests.cli_run import stepper, stepper_process
 

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from stepper_cli import api, notes
-from stepper_cli.post_job import after_job
+from stepper_cli import api
+from stepper_cli.git import notes
+from stepper_cli.jobs.after import after_job
 from stepper_cli.store import remove_local_store
 from tests.cli_run import stepper
 from tests.gitutil import GitRepo

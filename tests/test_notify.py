@@ -17,9 +17,9 @@ from typing import Any
 import httpx
 import pytest
 
-from stepper_cli import notify
-from stepper_cli.metrics_export import read_series
-from stepper_cli.settings import NotifySettings
+from stepper_cli.config.settings import NotifySettings
+from stepper_cli.jobs import notify
+from stepper_cli.metrics.export import read_series
 from stepper_cli.store import open_store
 
 JOB = {"job_id": "abc123", "state": "done", "commit": "f" * 40, "repo": "repo", "attempts": 1}

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from stepper_cli.config.settings import ProviderSettings
 from stepper_cli.errors import (
     BadRequest,
     ConfigError,
@@ -30,8 +31,7 @@ from stepper_cli.providers.http import (
 )
 from stepper_cli.providers.openai import OpenAIProvider
 from stepper_cli.providers.registry import build_provider, key_present, needs_key
-from stepper_cli.report import Report, parse_report
-from stepper_cli.settings import ProviderSettings
+from stepper_cli.report.model import Report, parse_report
 from tests.provider_server import REPORT, ProviderServer, RecordedRequest, provider_server, refused_url
 
 __all__ = ["provider_server"]  # the fixture, imported for pytest

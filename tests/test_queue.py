@@ -8,12 +8,14 @@ from typing import Any
 
 import pytest
 
-from stepper_cli import api, queue
-from stepper_cli.enqueue import enqueue_commits
+from stepper_cli import api
 from stepper_cli.errors import GitError, RateLimited
-from stepper_cli.job_runner import JobRunner
-from stepper_cli.ledger import Ledger
-from stepper_cli.snapshot import remember
+from stepper_cli.generate import pipeline
+from stepper_cli.generate.snapshot import remember
+from stepper_cli.jobs import transport as queue
+from stepper_cli.jobs.ledger import Ledger
+from stepper_cli.jobs.runner import JobRunner
+from stepper_cli.jobs.submit import enqueue_commits
 from stepper_cli.store import Store
 from tests.gitutil import GitRepo
 
@@ -55,7 +57,7 @@ def run_inline(store: Store, repo: GitRepo, sha: str, runner: JobRunner) -> tupl
     huey.immediate = True
     task = queue.register(huey, runner)
     ctx = api.open_context(repo.path)
-    ctx.extras["store"] = store
+    ctx.use_store(store)
     conf = remember(ctx.repo.root, ctx.config)
     results = enqueue_commits(ctx.repo, conf, [sha], store=store, push=lambda job_id, prio: task(job_id))
     return results[0], huey
@@ -84,7 +86,7 @@ def test_a_job_whose_report_is_cached_calls_no_provider(
     def no_generation(*args: Any) -> Any:
         raise AssertionError("a provider was asked")
 
-    monkeypatch.setattr(api, "_generate", no_generation)
+    monkeypatch.setattr(pipeline, "_generate", no_generation)
     JobRunner(store, "w1", 60, lambda line: None)(job["job_id"])
     done = ledger.get(job["job_id"])
     assert done is not None and done["state"] == "done" and done["result"]["cached"] is True
@@ -100,7 +102,7 @@ def test_a_rate_limited_job_goes_to_the_schedule_not_to_sleep(
         seen.append(options.defer_rate_limits)
         raise RateLimited("429 from primary", retry_after=30)
 
-    monkeypatch.setattr(api, "report_for_sha", limited)
+    monkeypatch.setattr(pipeline, "report_for_sha", limited)
     outcome, huey = run_inline(store, repo, sha, JobRunner(store, "w1", 60, lambda line: None))
     job = Ledger(store).get(outcome.job_id)
     assert seen == [True] and job is not None and job["state"] == "queued" and job["not_before"] is not None
@@ -118,7 +120,7 @@ def test_a_job_that_cannot_run_fails_with_its_reason(
     def gone(*args: Any) -> Any:
         raise GitError("git cat-file failed: bad object")
 
-    monkeypatch.setattr(api, "report_for_sha", gone)
+    monkeypatch.setattr(pipeline, "report_for_sha", gone)
     outcome, _ = run_inline(store, repo, sha, JobRunner(store, "w1", 60, lambda line: None))
     job = Ledger(store).get(outcome.job_id)
     assert job is not None and job["state"] == "failed" and "bad object" in job["error"]
@@ -153,7 +155,7 @@ def test_a_store_outage_mid_job_leaves_the_job_to_its_lease(
     def outage(*args: Any) -> Any:
         raise StorageError("Cannot reach Redis.")
 
-    monkeypatch.setattr(api, "report_for_sha", outage)
+    monkeypatch.setattr(pipeline, "report_for_sha", outage)
     runner = JobRunner(store, "w1", 60, lambda line: None)
     runner(job["job_id"])
     left = ledger.get(job["job_id"])

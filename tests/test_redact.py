@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from stepper_cli.redact import redact
+from stepper_cli.generate.redact import redact
 
 
 def fake(sample: str, length: int) -> str:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from stepper_cli.config.settings import BreakerSettings
 from stepper_cli.errors import CircuitOpen
 from stepper_cli.resilience.breaker import Breaker
-from stepper_cli.settings import BreakerSettings
 from stepper_cli.store import Store
 from tests.chainkit import FakeClock
 

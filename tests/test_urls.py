@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from stepper_cli.urls import has_credentials, mask_url
+from stepper_cli.config.urls import has_credentials, mask_url
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from stepper_cli import queue
+from stepper_cli.jobs import transport as queue
 from tests.cli_run import stepper, stepper_process
 from tests.gitutil import GitRepo
 from tests.provider_server import ProviderServer

@@ -16,9 +16,10 @@ app = typer.Typer(help="Show, locate, create or trust configuration.", no_args_i
 @app.command("show")
 def show(repo: RepoOpt = Path("."), as_json: JsonOpt = False, debug: DebugOpt = False) -> None:
     """Print the effective configuration, each value with where it came from (secrets masked)."""
-    from ..config_view import effective_config
+    from ..config.view import effective_config
+    from ..git.commits import repo_root
 
-    rows, warnings = effective_config(repo)
+    rows, warnings = effective_config(repo_root(repo))
     for line in warnings:
         warn(line)
     if as_json:
@@ -37,9 +38,10 @@ def _fmt(value: Any) -> str:
 @app.command("path")
 def path(repo: RepoOpt = Path("."), as_json: JsonOpt = False, debug: DebugOpt = False) -> None:
     """Print the config files that apply (and STEPPER_HOME)."""
-    from ..config_view import config_locations
+    from ..config.view import config_locations
+    from ..git.commits import repo_root
 
-    places = config_locations(repo)
+    places = config_locations(repo_root(repo))
     if as_json:
         emit_json(places)
         return
@@ -53,7 +55,7 @@ def init(
     debug: DebugOpt = False,
 ) -> None:
     """Write a starter config file (every key, commented, with its default)."""
-    from ..config_view import write_starter
+    from ..config.view import write_starter
 
     written = write_starter(target, force=force)
     emit(f"Wrote {written}")
@@ -62,9 +64,10 @@ def init(
 @app.command("trust")
 def trust(repo: RepoOpt = Path("."), debug: DebugOpt = False) -> None:
     """Trust this repository's .stepper.toml as it is now (providers and notify then apply)."""
-    from ..config_view import trust_repo_file
+    from ..config.view import trust_repo_file
+    from ..git.commits import open_repo
 
-    file, digest = trust_repo_file(repo)
+    file, digest = trust_repo_file(open_repo(repo).root)
     emit(f"Trusted {file} (sha256 {digest[:12]}); edit it and you will be asked again.")
     if os.environ.get("STEPPER_CONFIG"):
         warn("note: STEPPER_CONFIG is set; the repository file still applies on top of it.")

@@ -44,7 +44,8 @@ def install(
     debug: DebugOpt = False,
 ) -> None:
     """Queue a report of every new commit (adds a few milliseconds to git commit, never fails it)."""
-    from .. import api, hook
+    from .. import api
+    from ..git import hook
 
     ctx = api.open_context(repo)
     values = hook.install_values(ctx.settings.hook, mode.value if mode else None, skip_rebase)
@@ -58,7 +59,8 @@ def install(
 def uninstall(repo: RepoOpt = Path("."), as_json: JsonOpt = False, quiet: QuietOpt = False,
               debug: DebugOpt = False) -> None:  # fmt: skip
     """Remove stepper's block from the post-commit hook, leaving the rest byte for byte."""
-    from .. import api, hook
+    from .. import api
+    from ..git import hook
 
     ctx = api.open_context(repo)
     path, action = hook.uninstall(ctx.repo)
@@ -68,7 +70,8 @@ def uninstall(repo: RepoOpt = Path("."), as_json: JsonOpt = False, quiet: QuietO
 @app.command("status")
 def status(repo: RepoOpt = Path("."), as_json: JsonOpt = False, debug: DebugOpt = False) -> None:
     """Show where the hook is, what it records, and its recent errors (from the hook log)."""
-    from .. import api, hook
+    from .. import api
+    from ..git import hook
 
     ctx = api.open_context(repo)
     state = hook.status(ctx.repo, ctx.settings.hook)

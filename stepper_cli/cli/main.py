@@ -19,13 +19,13 @@ def run(argv: list[str] | None = None) -> NoReturn:
 def _run(args: list[str], debug: bool) -> int:
     try:
         if args[:1] == ["enqueue"]:  # the git-hook path skips Typer when it can (cli/fast.py)
-            from .fast import enqueue_fast
+            from .lean.enqueue import enqueue_fast
 
             code = enqueue_fast(args[1:])
             if code is not None:
                 return code
         if args[:1] == ["report"]:  # so does a report found in the cache (cli/fast_report.py)
-            from .fast_report import report_fast
+            from .lean.report import report_fast
 
             code = report_fast(args[1:])
             if code is not None:

@@ -25,7 +25,7 @@ def metrics(
 ) -> None:
     """Print the counters, histograms and queue depth every stepper process shares."""
     from .. import api
-    from ..metrics_export import render, snapshot, write_textfile
+    from ..metrics.export import render, snapshot, write_textfile
     from ..store import open_store
 
     with open_store(api.state_config(".").settings.queue.url) as store:

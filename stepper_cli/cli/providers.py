@@ -15,8 +15,8 @@ import typer
 from .common import DebugOpt, JsonOpt, RepoOpt, emit, emit_json, warn
 
 if TYPE_CHECKING:
-    from ..providers_admin import CheckResult, ProviderInfo
-    from ..settings import Settings
+    from ..config.settings import Settings
+    from ..resilience.admin import CheckResult, ProviderInfo
     from ..store import Store
 
 app = typer.Typer(help="The provider chain: list it, check it live, reset breakers.", invoke_without_command=True)
@@ -33,7 +33,7 @@ def _default(ctx: typer.Context, repo: RepoOpt = Path("."), as_json: JsonOpt = F
 @app.command("list")
 def list_(repo: RepoOpt = Path("."), as_json: JsonOpt = False, debug: DebugOpt = False) -> None:
     """List the chain in order: kind, model, base URL, key present, breaker state, limits."""
-    from ..providers_admin import list_providers
+    from ..resilience.admin import list_providers
 
     with _opened(repo) as (settings, store):
         rows = list_providers(settings, store)
@@ -46,7 +46,7 @@ def list_(repo: RepoOpt = Path("."), as_json: JsonOpt = False, debug: DebugOpt =
 @app.command("check")
 def check(name: NameArg = None, repo: RepoOpt = Path("."), as_json: JsonOpt = False, debug: DebugOpt = False) -> int:
     """Send one small real request to each provider; print latency and the error kind of failures."""
-    from ..providers_admin import check_providers
+    from ..resilience.admin import check_providers
 
     with _opened(repo) as (settings, store):
         results = check_providers(settings, store, name)
@@ -60,7 +60,7 @@ def check(name: NameArg = None, repo: RepoOpt = Path("."), as_json: JsonOpt = Fa
 @app.command("reset")
 def reset(name: NameArg = None, repo: RepoOpt = Path("."), as_json: JsonOpt = False, debug: DebugOpt = False) -> None:
     """Close the circuit breakers of every provider (or the one named)."""
-    from ..providers_admin import reset_breakers
+    from ..resilience.admin import reset_breakers
 
     with _opened(repo) as (settings, store):
         names = reset_breakers(settings, store, name)
@@ -72,7 +72,7 @@ def reset(name: NameArg = None, repo: RepoOpt = Path("."), as_json: JsonOpt = Fa
 
 @contextmanager
 def _opened(repo: Path) -> Iterator[tuple[Settings, Store]]:
-    from ..providers_admin import load_config
+    from ..resilience.admin import load_config
     from ..store import open_store
 
     config = load_config(repo)

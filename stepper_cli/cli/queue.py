@@ -13,7 +13,7 @@ import typer
 from .common import DebugOpt, Format, FormatOpt, JsonOpt, QuietOpt, RepoOpt, VerboseOpt, emit, is_tty, warn
 
 if TYPE_CHECKING:
-    from ..ledger import JobInfo
+    from ..jobs.ledger import JobInfo
 
 
 def register(app: typer.Typer) -> None:
@@ -32,7 +32,7 @@ def enqueue(
     debug: DebugOpt = False,
 ) -> int:
     """Queue the report of a commit and return at once: cached, stale (+ refresh), duplicate or queued."""
-    from .fast import EnqueueArgs, run_enqueue
+    from .lean.enqueue import EnqueueArgs, run_enqueue
 
     args = EnqueueArgs(rev, str(repo), priority, as_json, quiet, verbose, debug)
     return run_enqueue(args)
@@ -100,7 +100,7 @@ def worker(
 ) -> int:
     """Run jobs from the queue until stopped (SIGINT/SIGTERM finish running jobs first), or drain it (--burst)."""
     from .. import api
-    from ..worker import WorkerOptions
+    from ..jobs.worker import WorkerOptions
 
     settings = api.state_config(repo).settings
     options = WorkerOptions(

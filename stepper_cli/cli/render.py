@@ -6,11 +6,11 @@ import json
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..markdown import report_markdown
+from ..report.markdown import report_markdown
 
 if TYPE_CHECKING:  # pydantic stays unloaded until a job's report is shown (the lean report path renders here)
-    from ..ledger import JobInfo, JobList
-    from ..report import ReportResult
+    from ..jobs.ledger import JobInfo, JobList
+    from ..report.model import ReportResult
 
 __all__ = ["print_rich_markdown", "report_markdown", "report_text", "reports_json"]
 
@@ -66,7 +66,7 @@ def job_text(job: JobInfo, markdown: bool = False) -> str:
         lines.append(f"error     {d['error']}")
     text = "\n".join(lines) + "\n"
     if d["result"]:
-        from ..report import ReportResult
+        from ..report.model import ReportResult
 
         result = ReportResult.model_validate(d["result"])
         text += "\n" + (report_markdown(result) if markdown else report_text(result))

@@ -41,8 +41,8 @@ def report(
 ) -> int:
     """Generate the report of a commit, or of each commit of a range (oldest first)."""
     from .. import api
-    from ..commits import resolve_revs
-    from ..snapshot import keep_fresh
+    from ..generate.snapshot import keep_fresh
+    from ..git.commits import resolve_revs
     from .common import setup_logging
     from .render import print_rich_markdown, report_markdown, report_text, reports_json
 
@@ -75,7 +75,7 @@ def report(
     if not results and not quiet:
         warn(f"No commits in {rev}.")
     if notes:
-        from ..notes import write_note
+        from ..git.notes import write_note
 
         for r in results:
             write_note(ctx.repo, r, ctx.settings.notes.ref)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..report import report_json_schema
+from ..report.model import report_json_schema
 from .base import Prompt
 from .http import HttpAdapter, invalid_shape
 

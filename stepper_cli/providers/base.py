@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from ..settings import ProviderSettings
+from ..config.settings import ProviderSettings
 
 
 @dataclass(frozen=True, slots=True)

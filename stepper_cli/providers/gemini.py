@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..report import report_json_schema
+from ..report.model import report_json_schema
 from .base import Prompt
 from .http import HttpAdapter, invalid_shape, prune_schema
 

@@ -25,8 +25,8 @@ from typing import Any
 
 import httpx
 
+from ..config.settings import ProviderSettings
 from ..errors import ProviderError, ProviderTimeout, ProviderUnavailable
-from ..settings import ProviderSettings
 from .base import Prompt
 from .http import HttpAdapter, bearer, invalid_shape, send, status_error
 

@@ -29,6 +29,7 @@ from typing import Any
 
 import httpx
 
+from ..config.settings import ProviderSettings
 from ..errors import (
     AuthFailed,
     BadRequest,
@@ -38,7 +39,6 @@ from ..errors import (
     ProviderUnavailable,
     RateLimited,
 )
-from ..settings import ProviderSettings
 
 #: every exception class httpx raises; StreamError and friends do not derive from httpx.HTTPError
 HTTPX_ERRORS: tuple[type[Exception], ...] = (

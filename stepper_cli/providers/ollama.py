@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..report import report_json_schema
+from ..report.model import report_json_schema
 from .base import Prompt, chat_messages
 from .http import HttpAdapter, bearer, invalid_shape
 

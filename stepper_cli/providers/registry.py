@@ -13,10 +13,10 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from ..config.presets import KINDS
+from ..config.settings import ProviderSettings
+from ..config.urls import mask_url
 from ..errors import ConfigError, MissingKey
-from ..settings import ProviderSettings
-from ..urls import mask_url
-from .presets import KINDS
 
 if TYPE_CHECKING:
     import httpx

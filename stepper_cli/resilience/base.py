@@ -12,10 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from ..config.settings import BreakerSettings, ProviderSettings, RetrySettings, Settings
 from ..errors import CircuitOpen, MissingKey, ProviderError
 from ..providers.base import Prompt
-from ..report import Attempt, Report
-from ..settings import BreakerSettings, ProviderSettings, RetrySettings, Settings
+from ..report.model import Attempt, Report
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], None]

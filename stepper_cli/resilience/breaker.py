@@ -23,8 +23,8 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
+from ..config.settings import BreakerSettings
 from ..errors import CircuitOpen
-from ..settings import BreakerSettings
 from ..store import JSON, Store
 from .base import Clock
 

@@ -15,8 +15,8 @@ import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Protocol
 
+from ..config.settings import ProviderSettings, Settings
 from ..errors import UsageError
-from ..settings import ProviderSettings, Settings
 from ..store import Store
 from .base import Clock, Sleep, breaker_settings, lease_for
 from .breaker import Breaker

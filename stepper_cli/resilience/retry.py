@@ -15,7 +15,7 @@ from tenacity.stop import stop_base
 from tenacity.wait import wait_base, wait_exponential, wait_random
 
 from ..errors import ProviderError, RateLimited
-from ..report import Report
+from ..report.model import Report
 from .base import RetryPolicy, Run, Sleep, Step
 
 MAX_BACKOFF_SECONDS = 30.0

@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from types import TracebackType
 
 from .. import events
+from ..config.settings import ProviderSettings, Settings
 from ..errors import NoReportError, ProviderError, RateLimited
 from ..providers.base import Prompt
 from ..providers.registry import read_key
-from ..report import Attempt, Report
-from ..settings import ProviderSettings, Settings
+from ..report.model import Attempt, Report
 from .base import Clock, Run, Skipped, Sleep, deadline_of, retry_policy
 from .retry import call_with_retries
 from .steps import Recorded

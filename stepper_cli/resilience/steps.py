@@ -16,12 +16,13 @@ import os
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
-from .. import events, metrics
+from .. import events
+from ..config.settings import ProviderSettings
 from ..errors import ProviderError, RateLimited
 from ..providers.registry import build_provider
-from ..report import Attempt, Report, parse_report
-from ..settings import ProviderSettings
+from ..report.model import Attempt, Report, parse_report
 from ..store import Store
+from ..store import counters as metrics
 from .base import Run, Skipped, Step, is_skip
 from .breaker import Breaker
 from .ratelimit import RateLimiter

@@ -9,9 +9,9 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from ..config.paths import stepper_home
+from ..config.urls import mask_url
 from ..errors import ConfigError, StorageError
-from ..paths import stepper_home
-from ..urls import mask_url
 from .base import JSON, Store, Updater
 
 __all__ = [

@@ -13,8 +13,8 @@ from typing import Any
 import diskcache
 from diskcache.core import DBNAME, MODE_RAW, UNKNOWN
 
+from ..config.paths import FILE_MODE, ensure_dir
 from ..errors import StorageError
-from ..paths import FILE_MODE, ensure_dir
 from .base import JSON, Store, Updater, check_amount, check_key, check_ttl, counter_value, decode, encode
 
 # Entries stay in the database (no side files) and are never evicted: the ledger must not lose jobs.

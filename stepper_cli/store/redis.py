@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from ..config.urls import mask_url
 from ..errors import ConfigError, StorageError
-from ..urls import mask_url
 from .base import JSON, Store, Updater, check_amount, check_key, check_ttl, decode, encode
 
 if TYPE_CHECKING:

@@ -1,0 +1,1 @@
+"""The report cache over the store and its administration."""

@@ -1,0 +1,1 @@
+"""Configuration: settings (pure, per call), presets, trust, paths and URL masking."""

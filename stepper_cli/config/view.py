@@ -1,0 +1,87 @@
+"""Config for people: the effective values with sources (secrets masked), file locations,
+the starter file and trusting a repository's file."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConfigError, UsageError
+from .paths import stepper_home, user_config_path
+from .settings import REPO_FILE, config_files, load_settings
+from .trust import trust
+from .urls import mask_url
+
+SECRET_WORDS = ("password", "secret", "token", "key")
+
+
+def effective_config(root: Path | None) -> tuple[list[tuple[str, Any, str]], list[str]]:
+    """Rows of (dotted key, value, source) for every setting in the repository at root (or none), and warnings."""
+    loaded = load_settings(root)
+    data = loaded.settings.model_dump(mode="json")
+    rows: list[tuple[str, Any, str]] = []
+    for key, value in _walk(data):
+        source = loaded.sources.get(key) or _list_source(key, loaded.sources) or "default"
+        rows.append((key, _mask(key, value), source))
+    return rows, loaded.warnings
+
+
+def _walk(data: Any, prefix: str = "") -> list[tuple[str, Any]]:
+    if isinstance(data, dict):
+        return [kv for k, v in data.items() for kv in _walk(v, f"{prefix}{k}.")]
+    if isinstance(data, list) and data and all(isinstance(x, dict) for x in data):
+        return [kv for i, v in enumerate(data) for kv in _walk(v, f"{prefix}{i}.")]
+    return [(prefix.rstrip("."), data)]
+
+
+def _list_source(key: str, sources: dict[str, str]) -> str | None:
+    head, _, rest = key.partition(".")
+    if not rest.split(".")[0].isdigit():  # only entries of a list (providers.0.name) take the list's source
+        return None
+    return next((v for k, v in sources.items() if k.split(".")[0] == head), None)
+
+
+def _mask(key: str, value: Any) -> Any:
+    if isinstance(value, str) and value:
+        if "://" in value:
+            return mask_url(value)
+        leaf = key.rsplit(".", 1)[-1]
+        if any(w in leaf for w in SECRET_WORDS) and not leaf.endswith("_env"):
+            return "***"
+    return value
+
+
+def config_locations(root: Path | None) -> dict[str, str]:
+    """Where configuration and state live for the repository at root (or outside any)."""
+    applied = [str(p) for p in config_files(root)]
+    repo_file = root / REPO_FILE if root else None
+    return {
+        "user_config": str(user_config_path()),
+        "repo_config": str(repo_file) if repo_file else "(not in a repository)",
+        "in_use": ", ".join(applied) or "(defaults only)",
+        "stepper_home": str(stepper_home()),
+    }
+
+
+def starter_text() -> str:
+    """The starter config (the same text as config.example.toml)."""
+    return resources.files("stepper_cli").joinpath("config.example.toml").read_text("utf-8")
+
+
+def write_starter(target: Path | None, *, force: bool) -> Path:
+    """Write the starter config to target (default: the user config file)."""
+    path = target or user_config_path()
+    if path.exists() and not force:
+        raise UsageError(f"{path} already exists.", hint="Pass --force to replace it.")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(starter_text(), encoding="utf-8")
+    return path
+
+
+def trust_repo_file(root: Path) -> tuple[Path, str]:
+    """Trust the .stepper.toml of the repository at root as it is now."""
+    file = root / REPO_FILE
+    if not file.is_file():
+        raise ConfigError("there is no file to trust", file=str(file), hint="Create .stepper.toml first.")
+    return file, trust(file)

@@ -1,0 +1,87 @@
+"""The context of one command or job: a repository, its configuration, and the resources they share.
+
+The context owns what it opens, the store and the one HTTP client, and closes them when it is closed
+(it is a context manager). A store handed in with `use_store` belongs to the caller and stays open.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from ..config.settings import LoadedConfig, Settings, load_settings
+from ..git.commits import Repo, open_repo
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    import httpx
+
+    from ..store import Store
+
+
+@dataclass
+class Context:
+    """A repository and the configuration that applies to it, loaded once per command."""
+
+    repo: Repo
+    config: LoadedConfig
+    # Patch ids the enqueue already computed (commit -> patch id): they spare the cache two git processes.
+    patch_ids: dict[str, str | None] = field(default_factory=dict)
+    _store: Store | None = field(default=None, repr=False)
+    _owns_store: bool = field(default=False, repr=False)
+    _client: httpx.Client | None = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def settings(self) -> Settings:
+        return self.config.settings
+
+    @property
+    def store(self) -> Store:
+        """The shared store (cache, ledger, breaker and limit state), opened on first use."""
+        with self._lock:
+            if self._store is None:
+                from ..store import open_store
+
+                self._store, self._owns_store = open_store(self.settings.queue.url), True
+            return self._store
+
+    def use_store(self, store: Store) -> None:
+        """Share a store the caller owns (a worker's); the context will not close it."""
+        with self._lock:
+            self._store, self._owns_store = store, False
+
+    def http_client(self) -> httpx.Client:
+        """One HTTP client for every report of this context (threads share it; TLS is set up once)."""
+        with self._lock:
+            if self._client is None:
+                import httpx
+
+                self._client = httpx.Client()
+            return self._client
+
+    def close(self) -> None:
+        """Close the HTTP client and the store if this context opened them."""
+        with self._lock:
+            client, self._client = self._client, None
+            store, owned = self._store, self._owns_store
+            self._store, self._owns_store = None, False
+        if client is not None:
+            client.close()
+        if store is not None and owned:
+            store.close()
+
+    def __enter__(self) -> Context:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+
+def open_context(repo: str | Path = ".", overrides: dict[str, Any] | None = None) -> Context:
+    """Find the repository and load its configuration."""
+    found = open_repo(repo)
+    return Context(repo=found, config=load_settings(found.root, overrides))

@@ -1,0 +1,221 @@
+"""Sort a commit's files into what the local analyzer writes about: areas, components, counts, change lines.
+
+Everything here is one pass over the files (a 5,000-file commit must stay fast) and deterministic:
+no set is iterated, so the same commit always gives the same text.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+from ...git.commits import FileChange
+from ..filekinds import LOCK_FILES, classify
+
+#: folders whose children are the real components (`src/api/…` is the `src/api` component)
+_NESTED_ROOTS = ("src", "lib", "libs", "packages", "apps", "pkg", "cmd", "internal", "services", "crates")
+_API_EXTS = (".proto", ".graphql", ".gql", ".d.ts")
+_CHANGELOG = re.compile(r"^(changelog|changes|history|news|release[-_]?notes)(\.[a-z]+)?$")
+_MARKERS = ("TODO", "FIXME", "XXX", "HACK")
+_TODO = re.compile(rf"\b({'|'.join(_MARKERS)})\b")
+_SUBPROJECT = re.compile(r"^([+-])Subproject commit ([0-9a-f]{7,40})", re.M)
+_VERBS = {
+    "added": "Added", "modified": "Modified", "deleted": "Removed", "renamed": "Renamed",
+    "copied": "Copied", "type_changed": "Changed the type of", "unmerged": "Left unmerged",
+}  # fmt: skip
+
+
+@dataclass
+class Facts:
+    """What a commit's files add up to, gathered once and shared by every part of the report."""
+
+    files: tuple[FileChange, ...]
+    added: int = 0
+    deleted: int = 0
+    statuses: Counter[str] = field(default_factory=Counter)
+    categories: Counter[str] = field(default_factory=Counter)
+    languages: Counter[str] = field(default_factory=Counter)
+    components: Counter[str] = field(default_factory=Counter)
+    #: area name (a filekinds category, or lock/api/security/changelog/binary/submodule/removed) -> paths
+    areas: dict[str, list[str]] = field(default_factory=dict)
+    #: path -> the first marker (TODO, FIXME, …) its added lines introduce
+    todos: dict[str, str] = field(default_factory=dict)
+
+    def paths(self, area: str) -> list[str]:
+        return self.areas.get(area, [])
+
+
+def gather(files: tuple[FileChange, ...]) -> Facts:
+    """Classify every changed file once and total what the report needs."""
+    facts = Facts(files)
+    for f in files:
+        kind = classify(f.path)
+        facts.added += f.added
+        facts.deleted += f.deleted
+        facts.statuses[f.status] += 1
+        facts.categories[kind.category] += 1
+        facts.components[component(f.path)] += 1
+        if kind.language:
+            facts.languages[kind.language] += 1
+        for area in _areas(f, kind.category, kind.security):
+            facts.areas.setdefault(area, []).append(f.path)
+        marker = _todo_added(f.diff)
+        if marker:
+            facts.todos[f.path] = marker
+    return facts
+
+
+def _areas(f: FileChange, category: str, security: bool) -> list[str]:
+    name = posixpath.basename(f.path.lower())
+    areas = ["lock" if category == "dependency" and _is_lock(name) else category]
+    if category not in ("test", "docs") and is_public_api(f.path):
+        areas.append("api")
+    if security and category not in ("test", "docs"):
+        areas.append("security")
+    if _CHANGELOG.match(name):
+        areas.append("changelog")
+    areas += ["binary"] * f.binary + ["submodule"] * f.submodule + ["removed"] * (f.status == "deleted")
+    return areas
+
+
+def _is_lock(name: str) -> bool:
+    return name in LOCK_FILES or name.endswith(".lock")
+
+
+def _todo_added(diff: str) -> str | None:
+    if not any(marker in diff for marker in _MARKERS) or not _TODO.search(diff):  # substring search is fast
+        return None
+    for line in diff.splitlines():
+        if line.startswith("+") and not line.startswith("+++"):
+            found = _TODO.search(line)
+            if found:
+                return found.group(1)
+    return None
+
+
+def component(path: str) -> str:
+    """Name the part of the project a path belongs to ('' for a file at the repository root)."""
+    parts = path.split("/")
+    if len(parts) == 1:
+        return ""
+    if parts[0].lower() in _NESTED_ROOTS and len(parts) > 2:
+        return f"{parts[0]}/{parts[1]}"
+    return parts[0]
+
+
+def is_public_api(path: str) -> bool:
+    """Whether a path is likely part of what other code imports or calls (API specs, package roots)."""
+    lower = path.lower()
+    name = posixpath.basename(lower)
+    if name == "__init__.py" or lower.endswith(_API_EXTS) or name.startswith(("openapi", "swagger")):
+        return True
+    return any(p in ("api", "apis") for p in lower.split("/")[:-1])
+
+
+def shorten(text: str, limit: int) -> str:
+    """Fit text into limit characters, cutting at a word boundary and ending with '…'."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:.-\n") + "…"
+
+
+def listing(paths: list[str], limit: int = 3) -> str:
+    """Name up to limit paths, then how many more there are."""
+    shown = [shorten(p, 100) for p in paths[:limit]]
+    rest = len(paths) - limit
+    return join_and([*shown, f"{rest:,} more"] if rest > 0 else shown)
+
+
+def join_and(items: list[str]) -> str:
+    """Join items as prose: 'a', 'a and b', 'a, b and c'."""
+    return " and ".join(filter(None, [", ".join(items[:-1]), items[-1]])) if items else ""
+
+
+def place(where: str) -> str:
+    return where or "the repository root"
+
+
+def change_lines(files: tuple[FileChange, ...], limit: int = 50) -> list[str]:
+    """One line per file, or per (status, component) group when there are more than limit files."""
+    if not files:
+        return ["No file changes: the commit records a message only."]
+    if len(files) <= limit:
+        return [shorten(file_line(f), 500) for f in files]
+    groups: dict[tuple[str, str], list[FileChange]] = {}
+    for f in files:
+        groups.setdefault((f.status, component(f.path)), []).append(f)
+    reserve = len({status for status, _ in groups})
+    by_size = sorted(groups, key=lambda k: (-len(groups[k]), k))
+    kept = set(by_size[: limit - reserve]) if len(groups) > limit else set(groups)
+    lines = [_group_line(s, where, groups[(s, where)]) for s, where in groups if (s, where) in kept]
+    rest: dict[str, list[tuple[str, list[FileChange]]]] = {}
+    for key in groups:
+        if key not in kept:
+            rest.setdefault(key[0], []).append((key[1], groups[key]))
+    lines += [_rest_line(status, parts) for status, parts in rest.items()]
+    return [shorten(line, 500) for line in lines]
+
+
+def file_line(f: FileChange) -> str:
+    """Say what happened to one file, with its line counts."""
+    if f.submodule:
+        return _submodule_line(f)
+    target = f"{f.old_path} → {f.path}" if f.old_path else f.path
+    line = f"{_VERBS.get(f.status, 'Changed')} {target}"
+    if f.binary:
+        return f"{line} (binary)"
+    if f.status == "type_changed":
+        now = "a symlink" if "new file mode 120000" in f.diff else "a regular file"
+        return f"{line} (now {now})"
+    if f.status in ("renamed", "copied") and not (f.added or f.deleted):
+        return line
+    return f"{line} ({_counts(f.status, f.added, f.deleted)})"
+
+
+def _submodule_line(f: FileChange) -> str:
+    shas = {sign: sha[:12] for sign, sha in _SUBPROJECT.findall(f.diff)}
+    if f.status == "added":
+        return f"Added submodule {f.path}" + (f" at {shas['+']}" if "+" in shas else "")
+    if f.status == "deleted":
+        return f"Removed submodule {f.path}"
+    if "-" in shas and "+" in shas:
+        return f"Updated submodule pointer {f.path} ({shas['-']} → {shas['+']})"
+    return f"Updated submodule pointer {f.path}"
+
+
+def _counts(status: str, added: int, deleted: int) -> str:
+    if status == "added":
+        return f"+{added:,}"
+    if status == "deleted":
+        return f"-{deleted:,}"
+    return f"+{added:,}/-{deleted:,}"
+
+
+def _group_line(status: str, where: str, files: list[FileChange]) -> str:
+    if len(files) == 1:
+        return file_line(files[0])
+    at = f"under {where}/" if where else "at the repository root"
+    return f"{_VERBS.get(status, 'Changed')} {len(files):,} files {at}{_group_detail(status, files)}"
+
+
+def _rest_line(status: str, parts: list[tuple[str, list[FileChange]]]) -> str:
+    files = [f for _, group in parts for f in group]
+    verb = _VERBS.get(status, "Changed")
+    return f"{verb} {len(files):,} more files in {len(parts):,} other folders{_group_detail(status, files)}"
+
+
+def _group_detail(status: str, files: list[FileChange]) -> str:
+    added, deleted = sum(f.added for f in files), sum(f.deleted for f in files)
+    binary = sum(f.binary for f in files)
+    notes = [_counts(status, added, deleted)] if added or deleted else []
+    if binary:
+        notes.append(f"{binary:,} binary")
+    if status in ("renamed", "copied") and files[0].old_path:
+        notes.append(f"e.g. {files[0].old_path} → {files[0].path}")
+    return f" ({'; '.join(notes)})" if notes else ""

@@ -1,0 +1,158 @@
+"""The report pipeline shared by `report` and the worker: cache first, else evidence → chain → cache.
+
+config → read the commit → cache lookup (fresh hit: done; git notes next) → evidence (budget,
+exclusions, redaction) → chain (providers, then the local analyzer) → validated report → cache write
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from pydantic import ValidationError
+
+from ..errors import UsageError
+from ..git.commits import Commit, read_commit, resolve_revs
+from ..report.model import Attempt, Report, ReportResult
+from .context import Context, open_context
+from .evidence import Evidence, build_evidence
+
+if TYPE_CHECKING:
+    from ..cache.reports import Hit, ReportCache
+    from ..providers.base import Prompt
+    from .dryrun import DryRun
+
+
+@dataclass(frozen=True)
+class ReportOptions:
+    """How one `report` run chooses its chain and uses the cache."""
+
+    offline: bool = False
+    providers: tuple[str, ...] = ()
+    use_cache: bool = True
+    refresh: bool = False
+    fallback: bool = True
+    # The worker sets this: a 429 that no other provider can cover raises RateLimited(retry_after), so the
+    # queue retries the job later, instead of sleeping in the worker thread or falling back.
+    defer_rate_limits: bool = False
+
+
+def generate_report(
+    rev: str = "HEAD",
+    *,
+    repo: str | Path = ".",
+    options: ReportOptions | None = None,
+    context: Context | None = None,
+) -> ReportResult:
+    """Generate (or fetch from the cache) the report of one commit."""
+    ctx = context or open_context(repo)
+    sha = resolve_revs(ctx.repo, rev)
+    if len(sha) != 1:
+        raise UsageError(f"'{rev}' names {len(sha)} commits; use generate_reports for a range.")
+    return report_for_sha(ctx, sha[0], options or ReportOptions())
+
+
+def generate_reports(
+    spec: str = "HEAD",
+    *,
+    repo: str | Path = ".",
+    options: ReportOptions | None = None,
+    context: Context | None = None,
+) -> list[ReportResult]:
+    """Generate the reports of a revision or a range `A..B`, oldest first."""
+    ctx = context or open_context(repo)
+    return [report_for_sha(ctx, sha, options or ReportOptions()) for sha in resolve_revs(ctx.repo, spec)]
+
+
+def report_for_sha(ctx: Context, sha: str, options: ReportOptions) -> ReportResult:
+    """The generation path shared by `report` and the worker: a fresh cached report, else a new one."""
+    from ..store.counters import count
+
+    cache = report_cache(ctx) if options.use_cache else None
+    if cache is not None and not options.refresh and not options.providers:  # --provider asks that chain
+        hit = cache.lookup(sha)
+        if (cached := _usable(hit, options)) is not None:
+            count(ctx.store, "cache_hits_total", status="alias" if hit and hit.alias else "fresh")
+            return cached
+        if hit is None and (noted := _from_notes(ctx, sha)) is not None:
+            count(ctx.store, "cache_hits_total", status="notes")
+            cache.write(sha, noted.to_json(), noted.fallback)
+            return noted
+    if cache is not None:
+        count(ctx.store, "cache_misses_total")
+    result = _generate(ctx, sha, options)
+    if cache is not None and not (options.offline or options.providers):  # only the configured chain's reports
+        cache.write(sha, result.to_json(), result.fallback)
+    return result
+
+
+def _usable(hit: Hit | None, options: ReportOptions) -> ReportResult | None:
+    """A fresh cached result that suits the options (not a fallback under --no-fallback), or None."""
+    if hit is None or not hit.fresh or (hit.result.get("fallback") and not options.fallback):
+        return None
+    try:
+        return ReportResult.model_validate({**hit.result, "cached": True})
+    except ValidationError:
+        return None  # written by an incompatible version: generate it again
+
+
+def _from_notes(ctx: Context, sha: str) -> ReportResult | None:
+    """A report kept in git notes (a clone that fetched refs/notes/stepper has it already)."""
+    from ..git.notes import read_note
+
+    return read_note(ctx.repo, sha, ctx.settings.notes.ref)
+
+
+def report_cache(ctx: Context) -> ReportCache:
+    """The report cache of the context's repository under its prompt templates and cache policy."""
+    from ..cache.reports import ReportCache
+    from .snapshot import from_settings
+
+    conf = from_settings(ctx.settings)
+    return ReportCache(ctx.store, ctx.repo, conf.templates, conf.policy, patch_ids=ctx.patch_ids)
+
+
+def _generate(ctx: Context, sha: str, options: ReportOptions) -> ReportResult:
+    started = time.monotonic()
+    commit = read_commit(ctx.repo, sha)
+    evidence = build_evidence(commit, ctx.settings.evidence)
+    report, provider, fallback, attempts = _run_chain(ctx, commit, evidence, options)
+    return ReportResult(
+        commit=commit.sha,
+        repo=ctx.repo.name,
+        report=report,
+        provider=provider,
+        fallback=fallback,
+        attempts=attempts,
+        redactions=evidence.redactions,
+        coverage=evidence.coverage,
+        timings={"total_ms": int((time.monotonic() - started) * 1000)},
+    )
+
+
+def _run_chain(
+    ctx: Context, commit: Commit, evidence: Evidence, options: ReportOptions
+) -> tuple[Report, str, bool, list[Attempt]]:
+    """Ask the configured chain (breakers, limits, retries), falling back to the local analyzer."""
+    from ..resilience import ChainRequest, build_chain
+    from .local.analyzer import analyze
+    from .prompt import render_prompt
+
+    def prompt_for(template: str) -> Prompt:
+        return render_prompt(template, commit, evidence)
+
+    request = ChainRequest(commit.sha, prompt_for, lambda: analyze(commit))
+    with build_chain(ctx.settings, options, lambda: ctx.store, client=ctx.http_client) as chain:
+        out = chain.run(request)
+    return out.report, out.provider, out.fallback, out.attempts
+
+
+def dry_run(ctx: Context, spec: str = "HEAD", options: ReportOptions | None = None) -> list[DryRun]:
+    """Return what `report` would send for each commit of a revision or range; send nothing."""
+    from .dryrun import plan
+
+    options = options or ReportOptions()
+    shas = resolve_revs(ctx.repo, spec)
+    return [plan(ctx.settings, read_commit(ctx.repo, sha), ctx.repo.name, options) for sha in shas]

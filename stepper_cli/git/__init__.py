@@ -1,0 +1,1 @@
+"""Everything stepper asks of git: commits, notes and the post-commit hook."""

@@ -1,0 +1,284 @@
+"""Read commits and repository identity with the real `git` (subprocess, streamed, bytes-safe)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from ..errors import GitError
+
+Status = Literal["added", "modified", "deleted", "renamed", "copied", "type_changed", "unmerged", "unknown"]
+_STATUS: dict[str, Status] = {
+    "A": "added", "M": "modified", "D": "deleted", "R": "renamed",
+    "C": "copied", "T": "type_changed", "U": "unmerged",
+}  # fmt: skip
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+_CREDENTIALS = re.compile(r"(?<=://)[^/@\s]+@")
+
+
+@dataclass(frozen=True, slots=True)
+class FileChange:
+    """One changed path of a commit, against its first parent."""
+
+    path: str
+    status: Status
+    old_path: str | None = None
+    added: int = 0
+    deleted: int = 0
+    binary: bool = False
+    submodule: bool = False
+    diff: str = ""
+
+    @property
+    def diff_bytes(self) -> int:
+        return len(self.diff.encode("utf-8", "surrogateescape"))
+
+
+@dataclass(frozen=True, slots=True)
+class Commit:
+    """A commit's metadata and its changes against the first parent (or the empty tree)."""
+
+    sha: str
+    parents: tuple[str, ...]
+    author_name: str
+    author_email: str
+    author_date: str
+    committer_name: str
+    committer_email: str
+    committer_date: str
+    subject: str
+    body: str
+    files: tuple[FileChange, ...] = field(default=())
+
+    @property
+    def is_merge(self) -> bool:
+        return len(self.parents) > 1
+
+    @property
+    def is_root(self) -> bool:
+        return not self.parents
+
+    @property
+    def short_sha(self) -> str:
+        return self.sha[:12]
+
+
+@dataclass(frozen=True, slots=True)
+class Repo:
+    """Where a repository is and what identifies it across clones and worktrees."""
+
+    root: Path
+    git_dir: Path
+    common_dir: Path
+    name: str
+    origin_url: str | None
+
+    @property
+    def identity(self) -> str:
+        """Stable id: the origin URL (without credentials) or the shared git dir's path."""
+        return self.origin_url or str(self.common_dir)
+
+
+def git(args: Sequence[str], cwd: Path | str, *, check: bool = True, env: dict[str, str] | None = None) -> bytes:
+    """Run git and return stdout; a missing git or a failure becomes a GitError."""
+    try:
+        proc = subprocess.run(_argv(args), cwd=cwd, capture_output=True, env={**_env(), **(env or {})}, check=False)
+    except FileNotFoundError as exc:
+        raise GitError("git is not installed or not on PATH.", hint="Install git and try again.") from exc
+    except NotADirectoryError as exc:
+        raise GitError(f"{cwd} is not a folder.") from exc
+    if check and proc.returncode != 0:
+        msg = proc.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise GitError(f"git {args[0]} failed: {msg[-1] if msg else 'exit ' + str(proc.returncode)}")
+    return proc.stdout
+
+
+def _argv(args: Sequence[str]) -> list[str]:
+    return ["git", "-c", "core.quotePath=false", "--no-pager", *args]
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ, GIT_TERMINAL_PROMPT="0", LC_ALL="C", GIT_OPTIONAL_LOCKS="0")
+    env.pop("GIT_EXTERNAL_DIFF", None)
+    return env
+
+
+def open_repo(path: Path | str = ".") -> Repo:
+    """Find the repository containing path (a work tree, a subfolder or a linked worktree)."""
+    where = Path(path).expanduser()
+    if not where.is_dir():
+        raise GitError(f"{where} is not a folder.", hint="Pass --repo with the path of a git repository.")
+    try:
+        out = git(["rev-parse", "--show-toplevel", "--absolute-git-dir", "--git-common-dir"], where)
+    except GitError as exc:
+        if "git is not installed" in exc.message:
+            raise
+        raise GitError(
+            f"{where.resolve()} is not inside a git repository.",
+            hint="Run stepper in a repository or pass --repo PATH.",
+        ) from exc
+    top, git_dir, common = out.decode("utf-8", "surrogateescape").splitlines()[:3]
+    common_dir = (Path(top) / common) if not os.path.isabs(common) else Path(common)
+    origin = git(["config", "--get", "remote.origin.url"], where, check=False).decode().strip() or None
+    return Repo(
+        root=Path(top),
+        git_dir=Path(git_dir),
+        common_dir=common_dir.resolve(),
+        name=Path(top).name,
+        origin_url=_CREDENTIALS.sub("", origin) if origin else None,
+    )
+
+
+def repo_root(path: Path | str = ".") -> Path | None:
+    """The root of the repository containing path, or None outside any (or where git cannot tell)."""
+    try:
+        return open_repo(path).root
+    except GitError:
+        return None
+
+
+def resolve_revs(repo: Repo, spec: str = "HEAD") -> list[str]:
+    """Turn `REV` or `A..B` into full SHAs, oldest first."""
+    if not spec or spec.startswith("-") or "\x00" in spec:  # a NUL cannot reach git's argv
+        raise GitError(f"'{shown(spec)}' is not a revision.", hint="Give a commit, a branch, a tag or A..B.")
+    if ".." in spec:
+        left, _, right = spec.partition("...") if "..." in spec else spec.partition("..")
+        for side in (left, right):
+            if side:
+                resolve_one(repo, side)
+        out = git(["rev-list", "--reverse", spec, "--"], repo.root)
+        return out.decode().split()
+    return [resolve_one(repo, spec)]
+
+
+def resolve_one(repo: Repo, rev: str) -> str:
+    """Resolve one revision to a full commit SHA."""
+    out = git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"], repo.root, check=False)
+    sha = out.decode().strip()
+    if not sha:
+        raise GitError(
+            f"Unknown revision '{shown(rev)}' in {repo.root}.",
+            hint="Check the name with 'git log --oneline', or fetch it first.",
+        )
+    return sha
+
+
+def shown(text: str) -> str:
+    """Text as a message may quote it: control characters (a newline in a revision) escaped."""
+    return text if text.isprintable() else text.encode("unicode_escape").decode()
+
+
+def read_commit(repo: Repo, sha: str) -> Commit:
+    """Read one commit: metadata, every changed file with counts, and its unified diff.
+
+    One `git diff-tree` prints it all (header, raw and numstat records, patch); a merge, which diff-tree
+    does not diff by itself, takes a second one against its first parent.
+    """
+    fmt = "%H%x00%P%x00%an%x00%ae%x00%aI%x00%cn%x00%ce%x00%cI%x00%B"
+    # An index that does not exist (ENOENT reads as empty) keeps git from reading each changed file back from
+    # the work tree when it matches the commit, which costs five system calls a file: 0.12 s on 5,000 files.
+    no_index = {"GIT_INDEX_FILE": str(repo.git_dir / f"stepper-no-index-{os.urandom(6).hex()}" / "index")}
+    out = git(["diff-tree", "--always", "--root", f"--format={fmt}", *_DIFF_OPTS, sha, "--"], repo.root, env=no_index)
+    fields = out.split(b"\x00", 9)
+    parts = [_decode(f) for f in fields[:9]]
+    message = parts[8].strip("\n")
+    subject, _, body = message.partition("\n\n")
+    parents = tuple(parts[1].split())
+    changes = fields[9] if len(fields) > 9 else b""
+    if len(parents) > 1:
+        changes = git(["diff-tree", "--no-commit-id", *_DIFF_OPTS, parents[0], sha, "--"], repo.root, env=no_index)
+    return Commit(
+        sha=parts[0], parents=parents, author_name=parts[2], author_email=parts[3], author_date=parts[4],
+        committer_name=parts[5], committer_email=parts[6], committer_date=parts[7],
+        subject=" ".join(subject.split()), body=body.strip(), files=tuple(_changed_files(changes)),
+    )  # fmt: skip
+
+
+# raw and numstat records (NUL-separated), then the patch: every changed file against the first parent
+_DIFF_OPTS = ("-z", "--raw", "--numstat", "-p", "-r", "-M", "--no-ext-diff", "--no-textconv", "--no-color")
+
+
+def _changed_files(out: bytes) -> list[FileChange]:
+    """Every changed file with its counts and diff, from diff-tree's records and patch."""
+    out = out.removeprefix(b"\n")  # what separates them from the header
+    entries, patch_at = _parse_raw_numstat(out)
+    return _attach_diffs(entries, _patch_sections(out, patch_at))
+
+
+def _decode(b: bytes) -> str:
+    return b.decode("utf-8", "replace")
+
+
+def _parse_raw_numstat(data: bytes) -> tuple[list[dict[str, object]], int]:
+    """The NUL-separated raw and numstat records, and the offset where the patch text after them starts.
+
+    git ends the records with an empty one; paths are never empty, so that is the boundary.
+    """
+    entries: list[dict[str, object]] = []
+    counts: list[tuple[str, str]] = []
+    pos = 0
+
+    def token() -> bytes:
+        nonlocal pos
+        end = data.find(b"\x00", pos)
+        end = len(data) if end < 0 else end
+        tok, pos = data[pos:end], end + 1
+        return tok
+
+    while pos < len(data):
+        tok = token()
+        if tok.startswith(b":"):
+            meta = tok[1:].split()
+            code = meta[4][:1].decode()
+            paths = [token()] + ([token()] if code in "RC" else [])
+            entries.append({
+                "status": _STATUS.get(code, "unknown"),
+                "old_path": _decode(paths[0]) if len(paths) == 2 else None,
+                "path": _decode(paths[-1]),
+                "submodule": b"160000" in (meta[0], meta[1]),
+            })  # fmt: skip
+        elif tok:
+            plus, minus, rest = tok.split(b"\t", 2)
+            if rest == b"":  # a rename or copy: the old and new paths follow
+                token(), token()
+            counts.append((plus.decode(), minus.decode()))
+        else:
+            break
+    for entry, (added, deleted) in zip(entries, counts, strict=False):
+        entry["binary"] = added == "-"
+        entry["added"] = int(added) if added.isdigit() else 0
+        entry["deleted"] = int(deleted) if deleted.isdigit() else 0
+    return entries, min(pos, len(data))
+
+
+def _patch_sections(data: bytes, start: int) -> Iterator[tuple[bytes, bytes]]:
+    """Yield (header line, section) per `diff --git` section of the patch text from `start` on."""
+    mark = b"\ndiff --git "
+    at = start if data.startswith(mark[1:], start) else (data.find(mark, start) + 1 or -1)
+    while at >= 0:
+        following = data.find(mark, at)
+        end = len(data) if following < 0 else following + 1
+        yield data[at : data.find(b"\n", at, end) + 1 or end], data[at:end]
+        at = following + 1 if following >= 0 else -1
+
+
+def _attach_diffs(entries: list[dict[str, object]], chunks: Iterator[tuple[bytes, bytes]]) -> list[FileChange]:
+    diffs: list[list[bytes]] = [[] for _ in entries]
+    i, prev_header = 0, b""
+    for header, section in chunks:
+        # a type change (symlink <-> file) is printed as two sections with the same header
+        if i > 0 and entries[i - 1]["status"] == "type_changed" and header == prev_header:
+            diffs[i - 1].append(section)
+            continue
+        if i < len(entries):
+            diffs[i] = [section]
+        i, prev_header = i + 1, header
+    return [
+        FileChange(diff=_decode(b"".join(d)), **e)  # type: ignore[arg-type]
+        for e, d in zip(entries, diffs, strict=True)
+    ]

@@ -1,0 +1,225 @@
+"""Install, update, remove and inspect stepper's marked block in a repository's post-commit hook.
+
+The block is POSIX shell that runs before the rest of the hook, costs a `git rev-parse` and a fork, and
+hands the commit to a detached `stepper enqueue` whose errors go to STEPPER_HOME/hook.log. It never
+makes the commit fail. An existing hook is kept: the block goes right after its shebang line (so an
+`exit` or `exec` at the end of that hook cannot skip it), and `uninstall` restores the file byte for byte.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from ..config.paths import stepper_home
+from ..config.settings import HookSettings
+from ..errors import StorageError, UsageError
+from .commits import Repo, git
+from .hook_script import ADDED_NEWLINE, BEGIN, CREATED, END, LOG_NAME, SHEBANG, HookValues, recorded
+
+SHELLS = {"sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "busybox"}
+Action = Literal["created", "added", "updated", "unchanged", "removed", "deleted", "absent"]
+
+
+@dataclass(frozen=True)
+class HookStatus:
+    """Where the hook is, whether stepper's block is in it, what it records, and what looks wrong."""
+
+    path: Path
+    installed: bool
+    chained: bool
+    values: dict[str, str]
+    problems: list[str]
+    notes: list[str]
+    log: Path
+    recent_errors: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "path": str(self.path), "installed": self.installed, "chained": self.chained,
+            "values": self.values, "problems": self.problems, "notes": self.notes, "log": str(self.log),
+            "recent_errors": self.recent_errors,
+        }  # fmt: skip
+
+
+def hook_path(repo: Repo) -> Path:
+    """The post-commit file git runs for this repository (core.hooksPath, common dir for worktrees)."""
+    out = git(["rev-parse", "--git-path", "hooks"], repo.root).decode("utf-8", "surrogateescape").strip()
+    return (repo.root / out).absolute() / "post-commit"
+
+
+def install_values(settings: HookSettings, mode: str | None = None, skip_rebase: bool | None = None) -> HookValues:
+    """Resolve, now, everything the hook will need: STEPPER_HOME, the stepper executable, the budget tool."""
+    mode = mode or settings.mode
+    timeout = shutil.which("timeout") or shutil.which("gtimeout") or ""
+    if mode == "report" and not timeout:
+        raise UsageError("Hook mode 'report' needs the 'timeout' command (GNU coreutils), which is missing.",
+                         hint="Install coreutils, or use --mode enqueue.")  # fmt: skip
+    python = sys.executable  # not resolved: a venv's python symlink is what finds the venv's packages
+    beside = Path(python).parent / "stepper"
+    exe = str(beside) if beside.is_file() else shutil.which("stepper") or ""
+    return HookValues(
+        home=str(stepper_home()), exe=os.path.abspath(exe) if exe else "", python=python, mode=mode,
+        skip_rebase=settings.skip_during_rebase if skip_rebase is None else skip_rebase,
+        budget=settings.report_budget_seconds, timeout=timeout,
+    )  # fmt: skip
+
+
+def install(repo: Repo, values: HookValues) -> tuple[Path, Action]:
+    """Add (or refresh) stepper's block in the post-commit hook, creating the hook if there is none."""
+    path = _target(hook_path(repo))
+    block = BEGIN + values.render() + END
+    if not path.exists():
+        _write(path, SHEBANG + BEGIN + CREATED + values.render() + END, 0o755)
+        return path, "created"
+    old = _read(path)
+    if not os.access(path, os.X_OK):
+        raise UsageError(f"{path} exists but is not executable, so git does not run it.",
+                         hint="Make it executable (chmod +x) or remove it, then install again.")  # fmt: skip
+    span = _find_block(path, old)
+    if span is not None:
+        start, end = span
+        flags = b"".join(f for f in (CREATED, ADDED_NEWLINE) if f in old[start:end])
+        new = old[:start] + BEGIN + flags + values.render() + END + old[end:]
+        if new == old:
+            return path, "unchanged"
+        _write(path, new, path.stat().st_mode)
+        return path, "updated"
+    _check_shell(path, old)
+    _write(path, _insert(old, block), path.stat().st_mode)
+    return path, "added"
+
+
+def uninstall(repo: Repo) -> tuple[Path, Action]:
+    """Remove only stepper's block, restoring the hook as it was (deleting it if stepper created it)."""
+    path = _target(hook_path(repo))
+    if not path.exists():
+        return path, "absent"
+    old = _read(path)
+    span = _find_block(path, old)
+    if span is None:
+        return path, "absent"
+    start, end = span
+    block = old[start:end]
+    new = old[:start] + old[end:]
+    if ADDED_NEWLINE in block and new.endswith(b"\n") and start == len(new):
+        new = new[:-1]
+    if CREATED in block and new == SHEBANG:
+        try:
+            path.unlink()
+        except OSError as exc:
+            raise StorageError(f"Cannot remove {path}: {exc.strerror or exc}.") from exc
+        return path, "deleted"
+    _write(path, new, path.stat().st_mode)
+    return path, "removed"
+
+
+def status(repo: Repo, settings: HookSettings, tail: int = 5) -> HookStatus:
+    """Report the hook's state, the values its block records, mismatches with config, and recent errors."""
+    path = _target(hook_path(repo))
+    content = _read(path) if path.exists() else b""
+    span = _find_block(path, content) if content else None
+    values = recorded(content[span[0] : span[1]]) if span else {}
+    home = values.get("home") or str(stepper_home())
+    log = Path(os.environ.get("STEPPER_HOME") or home) / LOG_NAME
+    problems = _problems(path, values) if span else []
+    notes = _notes(repo, path, values, settings) if span else []
+    rest = content[: span[0]] + content[span[1] :] if span else content
+    chained = bool(rest.strip()) and rest != SHEBANG
+    return HookStatus(path, span is not None, chained, values, problems, notes, log, _tail(log, tail))
+
+
+def _problems(path: Path, values: dict[str, str]) -> list[str]:
+    found = []
+    if not os.access(path, os.X_OK):
+        found.append(f"{path} is not executable, so git does not run it")
+    if not os.access(values.get("exe", ""), os.X_OK) and not os.access(values.get("python", ""), os.X_OK):
+        found.append(f"the recorded stepper ({values.get('exe') or 'none'}) is missing; "
+                     "run 'stepper hook install' again")  # fmt: skip
+    return found
+
+
+def _notes(repo: Repo, path: Path, values: dict[str, str], settings: HookSettings) -> list[str]:
+    found = []
+    if values.get("mode") != settings.mode:
+        found.append(f"installed in mode '{values.get('mode')}' while hook.mode is '{settings.mode}'")
+    if values.get("skip_rebase") != ("1" if settings.skip_during_rebase else "0"):
+        found.append("hook.skip_during_rebase differs from the installed hook; run 'stepper hook install'")
+    if repo.root in path.parents and repo.git_dir not in path.parents:
+        found.append("the hooks folder is inside the work tree (core.hooksPath): the change shows in git status")
+    return found
+
+
+def _tail(log: Path, count: int) -> list[str]:
+    try:
+        lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return []
+    return lines[-count:]
+
+
+def _target(path: Path) -> Path:
+    """Edit a symlinked hook where it points, keeping the link."""
+    return path.resolve() if path.is_symlink() else path
+
+
+def _find_block(path: Path, content: bytes) -> tuple[int, int] | None:
+    start = content.find(BEGIN)
+    if start < 0:
+        return None
+    end = content.find(END, start)
+    if (start > 0 and content[start - 1 : start] != b"\n") or end < 0:
+        raise UsageError(f"stepper's block in {path} is damaged (a marker line is missing or edited).",
+                         hint="Restore or delete the lines between the '>>> stepper' markers, then retry.")  # fmt: skip
+    return start, end + len(END)
+
+
+def _insert(old: bytes, block: bytes) -> bytes:
+    if not old.startswith(b"#!"):
+        return block + old
+    newline = old.find(b"\n")
+    if newline < 0:
+        return old + b"\n" + BEGIN + ADDED_NEWLINE + block[len(BEGIN) :]
+    return old[: newline + 1] + block + old[newline + 1 :]
+
+
+def _check_shell(path: Path, content: bytes) -> None:
+    if not content.startswith(b"#!"):
+        return
+    words = content[2:].split(b"\n", 1)[0].decode("utf-8", "replace").split()
+    names = [Path(w).name for w in words if not w.startswith("-")]
+    interpreter = names[1] if names[:1] == ["env"] and len(names) > 1 else (names[0] if names else "sh")
+    if interpreter not in SHELLS:
+        raise UsageError(
+            f"The existing hook {path} is a {interpreter} script; stepper can only add itself to shell hooks.",
+            hint="Call 'stepper enqueue --quiet HEAD' from that hook yourself, or see .pre-commit-hooks.yaml.",
+        )
+
+
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise StorageError(f"Cannot read {path}: {exc.strerror or exc}.", hint="") from exc
+
+
+def _write(path: Path, data: bytes, mode: int) -> None:
+    """Replace the file atomically, keeping its permission bits."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".post-commit.")
+    except OSError as exc:
+        raise StorageError(f"Cannot write {path}: {exc.strerror or exc}.", hint="") from exc
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.chmod(tmp, mode & 0o7777)
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise StorageError(f"Cannot write {path}: {exc.strerror or exc}.", hint="") from exc

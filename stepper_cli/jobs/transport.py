@@ -1,0 +1,237 @@
+"""The queue: huey messages as JSON (never pickles), a lean push for the git-hook path, and the huey instance.
+
+SqliteHuey in STEPPER_HOME/queue.db (WAL, busy timeout) by default; PriorityRedisHuey for redis:// URLs.
+A message says "run job <id>"; the job itself lives in the ledger. huey is imported only by `open_huey`,
+so `push` onto the local queue costs one SQLite insert and no huey import (huey pulls in redis-py).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import os
+import sqlite3
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ..config.paths import FILE_MODE, stepper_home
+from ..errors import StorageError
+
+QUEUE_NAME = "stepper"
+TASK_NAME = f"{__name__}.run_job"  # huey's registry name of the task `register` defines
+BUSY_TIMEOUT = 10.0
+_FIELDS = ("id", "name", "eta", "retries", "retry_delay", "priority", "args", "kwargs", "on_complete",
+           "on_error", "expires", "expires_resolved", "timeout", "chord_config", "retry_backoff")  # fmt: skip
+_TIMES = ("eta", "expires_resolved")
+
+
+def queue_file(home: Path | None = None) -> Path:
+    """The local queue's SQLite file."""
+    return (home if home is not None else stepper_home()) / "queue.db"
+
+
+def encode_message(job_id: str, priority: int = 0) -> bytes:
+    """The JSON of a huey message that runs one job (what JsonSerializer writes for the same task)."""
+    fields: dict[str, Any] = dict.fromkeys(_FIELDS)
+    fields.update(id=os.urandom(8).hex(), name=TASK_NAME, retries=0, retry_delay=0, priority=priority,
+                  args=[job_id], kwargs={})  # fmt: skip
+    return json.dumps(fields, separators=(",", ":")).encode()
+
+
+def message_job(data: bytes) -> str | None:
+    """The job id a message carries, or None for a message that is not stepper's."""
+    try:
+        args = json.loads(data).get("args")
+    except (ValueError, AttributeError):
+        return None
+    return args[0] if isinstance(args, list) and args and isinstance(args[0], str) else None
+
+
+class JsonSerializer:
+    """huey's serializer interface over JSON: messages carry only strings, numbers and times."""
+
+    def serialize(self, message: Any) -> bytes:
+        fields = message._asdict()
+        if any(fields.get(k) is not None for k in ("on_complete", "on_error", "chord_config")):
+            raise TypeError("stepper's queue carries single tasks only")
+        for name in _TIMES:
+            if fields.get(name) is not None:
+                fields[name] = fields[name].isoformat()
+        fields["args"] = list(fields["args"] or ())
+        return json.dumps(fields, separators=(",", ":")).encode()
+
+    def deserialize(self, data: bytes) -> Any:
+        from huey.registry import Message
+
+        fields = json.loads(data)
+        for name in _TIMES:
+            if fields.get(name) is not None:
+                fields[name] = datetime.fromisoformat(fields[name])
+        fields["args"] = tuple(fields.get("args") or ())
+        return Message(**{k: fields.get(k) for k in _FIELDS})
+
+
+def push(url: str, job_id: str, priority: int = 0, huey: Any = None) -> None:
+    """Put a "run job" message on the queue (through huey when given one, else the leanest way)."""
+    data = encode_message(job_id, priority)
+    if huey is None and not url:
+        _sqlite_push(queue_file(), data, priority)
+        return
+    target = huey if huey is not None else open_huey(url)
+    with guard(url):
+        target.storage.enqueue(data, priority)
+
+
+def _sqlite_push(path: Path, data: bytes, priority: int) -> None:
+    """Insert the message as huey's SqliteStorage.enqueue does; huey itself creates the file the first time."""
+    for first in (True, False):
+        if not first or not path.exists():
+            open_huey("")
+        try:
+            conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT, isolation_level=None)
+            try:
+                conn.execute("insert into task (queue, data, priority) values (?, ?, ?)", (QUEUE_NAME, data, priority))
+            finally:
+                conn.close()
+            return
+        except sqlite3.OperationalError as exc:
+            if not first or "no such table" not in str(exc):  # a race with the process creating it
+                raise _sqlite_error(exc) from exc
+        except sqlite3.Error as exc:
+            raise _sqlite_error(exc) from exc
+
+
+def open_huey(url: str) -> Any:
+    """The huey instance for queue.url ("" for SQLite under STEPPER_HOME)."""
+    options: dict[str, Any] = {"results": False, "serializer": JsonSerializer()}
+    if url:
+        from huey import PriorityRedisHuey
+
+        with guard(url):
+            return PriorityRedisHuey(QUEUE_NAME, url=url, read_timeout=1, **options)
+    from huey import SqliteHuey
+
+    path = queue_file()
+    old = os.umask(0o077)
+    try:
+        with guard(""):
+            huey = SqliteHuey(
+                QUEUE_NAME, filename=str(path), timeout=BUSY_TIMEOUT, journal_mode="wal",
+                storage_class=_sqlite_storage(), **options,
+            )  # fmt: skip
+    finally:
+        os.umask(old)
+    if path.stat().st_mode & 0o077:
+        path.chmod(FILE_MODE)
+    return huey
+
+
+class Deferred(Exception):
+    """Raised by a job runner: run this job again in `delay` seconds (huey's schedule keeps it till then)."""
+
+    def __init__(self, delay: float) -> None:
+        super().__init__(f"deferred for {delay:g} s")
+        self.delay = delay
+
+
+@functools.cache
+def _sqlite_storage() -> type:
+    """huey's SQLite storage at synchronous=NORMAL rather than FULL.
+
+    Every dequeue and revoke check is a commit; FULL makes each wait for an fsync while holding the storage's
+    one lock, which caps a worker's throughput. In WAL mode NORMAL survives any process crash; a power cut
+    may undo the last commits, and the ledger's recovery puts back a job whose message was lost.
+    """
+    from huey.storage import SqliteStorage
+
+    class Storage(SqliteStorage):  # type: ignore[misc]
+        def _create_connection(self) -> sqlite3.Connection:
+            conn: sqlite3.Connection = super()._create_connection()
+            conn.execute("pragma synchronous=NORMAL")
+            return conn
+
+    return Storage
+
+
+def register(huey: Any, runner: Callable[[str], None]) -> Any:
+    """Register the task that runs one job id (named TASK_NAME) and return it."""
+
+    def run_job(job_id: str) -> None:
+        try:
+            runner(job_id)
+        except Deferred as exc:
+            from huey.exceptions import RetryTask
+
+            raise RetryTask(delay=exc.delay) from exc
+
+    return huey.task(name="run_job")(run_job)
+
+
+def waiting_jobs(huey: Any, url: str = "") -> set[str]:
+    """Job ids with a message on the queue (at url) or in huey's schedule (rate-limited retries)."""
+    with guard(url):
+        items = [*huey.storage.enqueued_items(), *huey.storage.scheduled_items()]
+    return {job for job in map(message_job, items) if job is not None}
+
+
+def remove_local_queue(home: Path | None = None) -> bool:
+    """Delete the local queue file (and its WAL files) without opening it; return whether it existed."""
+    path = queue_file(home)
+    existed = path.exists()
+    for suffix in ("", "-wal", "-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            path.with_name(path.name + suffix).unlink()
+    return existed
+
+
+def sqlite_file_corrupt(path: Path) -> bool:
+    """Whether the file exists and SQLite cannot read it as a sound database (a lock is not corruption)."""
+    if not path.exists():
+        return False
+    try:
+        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT)
+        try:
+            row = conn.execute("pragma quick_check").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.DatabaseError as exc:
+        return not any(word in str(exc).lower() for word in ("locked", "busy", "unable to open"))
+    return row is None or row[0] != "ok"
+
+
+@contextlib.contextmanager
+def guard(url: str) -> Iterator[None]:
+    """Translate SQLite and Redis errors of the queue into a StorageError naming the file or server."""
+    try:
+        yield
+    except sqlite3.Error as exc:
+        raise _sqlite_error(exc) from exc
+    except Exception as exc:
+        if type(exc).__module__.split(".")[0] != "redis":
+            raise
+        from redis.exceptions import AuthenticationError, NoPermissionError
+
+        from ..config.urls import mask_url
+
+        hint = "Check that the Redis server is running and that queue.url points at it."
+        if isinstance(exc, AuthenticationError | NoPermissionError):
+            hint = "Check the user and password in queue.url, and that user's ACL on the Redis server."
+        raise StorageError(f"The queue at {mask_url(url)} failed: {str(exc).rstrip('.')}.", hint=hint) from exc
+
+
+def _sqlite_error(exc: sqlite3.Error) -> StorageError:
+    path, text = queue_file(), str(exc).lower()
+    if "locked" in text or "busy" in text:
+        return StorageError(
+            f"The queue at {path} stayed locked for more than {BUSY_TIMEOUT:g} s.",
+            hint="Another stepper process may be stuck: try again, or stop stray 'stepper worker' processes.",
+        )
+    if "not a database" in text or "malformed" in text or "corrupt" in text:
+        return StorageError(
+            f"The queue at {path} is corrupt ({exc}).",
+            hint="Run 'stepper cache clear' to start afresh (queued jobs are lost).",
+        )
+    return StorageError(f"The queue at {path} failed: {exc}.", hint="Check the file, its folder and free space.")

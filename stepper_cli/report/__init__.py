@@ -1,0 +1,1 @@
+"""The report contract: the model, its lean check, and rendering."""

@@ -1,0 +1,156 @@
+"""The report model of CONTRACT.md, the result around it, and pulling a report out of a model's reply."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from ..errors import InvalidResponse
+
+SCHEMA_VERSION = 1
+
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+
+
+class Report(BaseModel):
+    """The seven fields every report has, with the contract's bounds."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=120)]
+    summary: Annotated[str, StringConstraints(strip_whitespace=True, min_length=50, max_length=2000)]
+    changes: Annotated[list[ShortText], Field(min_length=1, max_length=50)]
+    rationale: Annotated[str, StringConstraints(strip_whitespace=True, min_length=20, max_length=2000)]
+    impact_and_tests: Annotated[str, StringConstraints(strip_whitespace=True, min_length=20, max_length=2000)]
+    next_steps: Annotated[list[ShortText], Field(max_length=20)] = []
+    tags: Annotated[list[Tag], Field(max_length=20)] = []
+
+
+class Attempt(BaseModel):
+    """One try of one provider for one report."""
+
+    model_config = ConfigDict(frozen=True)
+
+    provider: str
+    attempt: int
+    outcome: Literal["ok", "error", "skipped"]
+    error: str | None = None
+    detail: str | None = None
+    duration_ms: int = 0
+
+
+class Coverage(BaseModel):
+    """How much of the commit made it into the evidence text."""
+
+    model_config = ConfigDict(frozen=True)
+
+    files: int
+    files_in_prompt: int
+    diff_bytes: int
+    diff_bytes_in_prompt: int
+    truncated: bool
+
+
+class ReportResult(BaseModel):
+    """What `generate_report` returns and `--format json` prints (schema_version 1)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    schema_version: int = SCHEMA_VERSION
+    commit: str
+    repo: str
+    report: Report
+    provider: str
+    fallback: bool = False
+    cached: bool = False
+    attempts: list[Attempt] = []
+    redactions: int = 0
+    coverage: Coverage
+    timings: dict[str, int] = {}
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the contract's JSON object (internal-only keys dropped)."""
+        data = self.model_dump(mode="json")
+        for a in data["attempts"]:
+            if a.get("detail") is None:
+                a.pop("detail", None)
+        return data
+
+
+_THINK = re.compile(r"<think(?:ing)?>.*?</think(?:ing)?>", re.S | re.I)
+_FENCE = re.compile(r"```(?:json|JSON)?\s*(.*?)```", re.S)
+_TRAILING_COMMA = re.compile(r",\s*([}\]])")
+_SMART = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'"})
+
+
+def _candidates(text: str) -> list[str]:
+    text = _THINK.sub("", text).strip()
+    found = [m.group(1).strip() for m in _FENCE.finditer(text)]
+    start = text.find("{")
+    if start >= 0:
+        end = text.rfind("}")
+        if end > start:
+            found.append(text[start : end + 1])
+    found.append(text)
+    return found
+
+
+def _loads(candidate: str) -> Any:
+    for attempt in (candidate, _TRAILING_COMMA.sub(r"\1", candidate.translate(_SMART))):
+        try:
+            return json.loads(attempt)
+        except (json.JSONDecodeError, RecursionError):  # not JSON, or nested past the interpreter's limit
+            continue
+    raise ValueError("no JSON object")
+
+
+def parse_report(text: str | dict[str, Any]) -> Report:
+    """Pull a valid Report out of a reply (raw JSON, fenced, in prose, with <think> blocks)."""
+    if isinstance(text, dict):
+        return _validate(text)
+    last_error = "the reply holds no JSON object"
+    for candidate in _candidates(text):
+        try:
+            data = _loads(candidate)
+        except ValueError:
+            continue
+        if isinstance(data, dict) and isinstance(data.get("report"), dict):
+            data = data["report"]
+        if not isinstance(data, dict):
+            continue
+        try:
+            return _validate(data)
+        except InvalidResponse as exc:
+            last_error = exc.detail or str(exc)
+    raise InvalidResponse("The reply holds no valid report.", detail=last_error)
+
+
+def _validate(data: dict[str, Any]) -> Report:
+    try:
+        return Report.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        raise InvalidResponse("The reply's report does not fit the schema.", detail=f"{where}: {first['msg']}") from exc
+
+
+def report_json_schema() -> dict[str, Any]:
+    """Return the JSON schema providers are asked to follow (structured-output modes)."""
+    return {
+        "type": "object",
+        "properties": {
+            "title": {"type": "string", "minLength": 10, "maxLength": 120},
+            "summary": {"type": "string", "minLength": 50, "maxLength": 2000},
+            "changes": {"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": 50},
+            "rationale": {"type": "string", "minLength": 20, "maxLength": 2000},
+            "impact_and_tests": {"type": "string", "minLength": 20, "maxLength": 2000},
+            "next_steps": {"type": "array", "items": {"type": "string"}, "maxItems": 20},
+            "tags": {"type": "array", "items": {"type": "string"}, "maxItems": 20},
+        },
+        "required": ["title", "summary", "changes", "rationale", "impact_and_tests", "next_steps", "tags"],
+        "additionalProperties": False,
+    }
