@@ -100,7 +100,7 @@ def template_files(settings: Settings) -> list[str]:
     """The files those templates are read from."""
     from .prompt import BUILTIN
 
-    here = Path(__file__).parent / "prompts"
+    here = Path(__file__).parents[1] / "prompts"
     names = template_names(settings)
     return [str(here / f"{n}.txt" if n in BUILTIN else Path(n).expanduser().absolute()) for n in names]
 
