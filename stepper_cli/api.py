@@ -10,6 +10,11 @@ only re-exports: the engine below never imports it.
 
 from __future__ import annotations
 
+from .digest.build import DigestOptions as DigestOptions
+from .digest.build import build_digest as build_digest
+from .digest.build import digest_json as digest_json
+from .digest.render import digest_markdown as digest_markdown
+from .digest.render import digest_text as digest_text
 from .generate.context import Context as Context
 from .generate.context import open_context as open_context
 from .generate.pipeline import ReportOptions as ReportOptions

@@ -18,6 +18,7 @@ LAYERS = [
     ("resilience",),
     ("cache",),
     ("generate",),
+    ("digest",),
     ("jobs",),
     ("metrics",),
     ("api",),

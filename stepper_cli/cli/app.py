@@ -9,7 +9,7 @@ from .. import __version__
 
 def build_app() -> typer.Typer:
     """Return the `stepper` app with every command registered."""
-    from . import cache, config, hook, metrics, report
+    from . import cache, config, digest, hook, metrics, report
     from . import queue as queue_commands
 
     app = typer.Typer(
@@ -22,6 +22,7 @@ def build_app() -> typer.Typer:
     )
     app.callback(invoke_without_command=True)(_root)
     report.register(app)
+    digest.register(app)
     queue_commands.register(app)
     app.add_typer(config.app, name="config")
     app.add_typer(cache.app, name="cache")
