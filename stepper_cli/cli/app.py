@@ -11,12 +11,15 @@ def build_app() -> typer.Typer:
     """Return the `stepper` app with every command registered."""
     from . import cache, config, digest, hook, metrics, report
     from . import queue as queue_commands
+    from .helptext import root_epilog
 
     app = typer.Typer(
         name="stepper",
         help="Structured reports about git commits, from LLM providers or offline.",
+        epilog=root_epilog(),
         no_args_is_help=True,
         add_completion=True,
+        rich_markup_mode=None,  # click's plain help: no <bool> metavars, option names never cut at 80 columns
         pretty_exceptions_enable=False,
         context_settings={"help_option_names": ["-h", "--help"]},
     )

@@ -1,9 +1,8 @@
-"""Options shared by the commands, and writing output to stdout or --output."""
+"""Options shared by the commands, and writing output to stdout or --output (made safe for a terminal)."""
 
 from __future__ import annotations
 
 import enum
-import json
 import os
 import sys
 from pathlib import Path
@@ -16,16 +15,23 @@ class Format(enum.StrEnum):
     text = "text"
     markdown = "markdown"
     json = "json"
+    jsonl = "jsonl"
 
 
-RepoOpt = Annotated[Path, typer.Option("--repo", help="Repository path (default: the current folder).")]
-FormatOpt = Annotated[Format, typer.Option("--format", "-f", help="Output format.")]
+RepoOpt = Annotated[
+    Path, typer.Option("--repo", metavar="PATH", help="The repository.", show_default="the current folder")
+]
+FormatOpt = Annotated[
+    Format,
+    typer.Option("--format", "-f", metavar="FORMAT", help="text, markdown, json, or jsonl (one report a line)."),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only what scripts need.")]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Log each step to stderr.")]
 DebugOpt = Annotated[bool, typer.Option("--debug", help="Show tracebacks for errors.")]
 OutputOpt = Annotated[
-    Path | None, typer.Option("--output", "-o", help="Write the output to this file instead of stdout.")
+    Path | None,
+    typer.Option("--output", "-o", metavar="FILE", help="Write the output to this file instead of stdout."),
 ]
 
 
@@ -36,7 +42,13 @@ def is_tty(stream: Any = None) -> bool:
 
 
 def emit(text: str, output: Path | None = None) -> None:
-    """Print text, or write it to --output (creating or replacing the file)."""
+    """Print text, or write it to --output (creating or replacing the file); terminal controls removed.
+
+    A path the user gave that cannot be written is a usage error (exit 2), for every command.
+    """
+    from ..report.safe_text import clean
+
+    text = clean(text)  # JSON from render.dumps holds no raw control characters, so it passes unchanged
     if output is None:
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
         sys.stdout.flush()
@@ -51,7 +63,9 @@ def emit(text: str, output: Path | None = None) -> None:
 
 def emit_json(data: Any, output: Path | None = None) -> None:
     """Print data as indented JSON."""
-    emit(json.dumps(data, indent=2, ensure_ascii=False), output)
+    from .render import dumps
+
+    emit(dumps(data), output)
 
 
 def warn(message: str) -> None:

@@ -16,8 +16,9 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from ..errors import GitError
-from ..report.markdown import report_markdown
+from ..report.markdown import markdown_of
 from ..report.model import ReportResult
+from ..report.safe_text import clean_data, escape_json
 from .commits import Repo
 
 MARK = "<!-- stepper-report-json: "
@@ -26,10 +27,11 @@ ATTEMPTS = 3  # two processes adding notes at once: one of them finds the notes 
 
 
 def note_text(result: ReportResult) -> str:
-    """The note for a result: its Markdown, then its JSON on one line inside an HTML comment."""
-    data = json.dumps(result.to_json(), ensure_ascii=False, separators=(",", ":"))
+    """The note for a result: its Markdown (safe for a terminal), then its exact JSON on one line inside an
+    HTML comment (`git log --notes` shows both, so the JSON escapes what a terminal would act on)."""
+    data = escape_json(json.dumps(result.to_json(), ensure_ascii=False, separators=(",", ":")))
     data = data.replace("<", "\\u003c").replace(">", "\\u003e")
-    return f"{report_markdown(result).rstrip()}\n\n{MARK}{data}{END}\n"
+    return f"{markdown_of(clean_data(result.to_json())).rstrip()}\n\n{MARK}{data}{END}\n"
 
 
 def write_note(repo: Repo, result: ReportResult, ref: str = "refs/notes/stepper") -> None:

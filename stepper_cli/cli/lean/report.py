@@ -93,16 +93,9 @@ def _fresh_results(repo: Repo, conf: EnqueueSettings, shas: list[str]) -> list[d
 
 def render(results: list[dict[str, Any]], fmt: str, as_list: bool) -> str:
     """What the full command prints for these results (cli/render.py, without pydantic)."""
-    from ...report.markdown import markdown_of
-    from ..render import json_of, text_of
+    from ..render import render_reports
 
-    if fmt == "json":
-        text = json_of(results, as_list)
-    elif fmt == "markdown":
-        text = "\n---\n\n".join(markdown_of(r) for r in results)
-    else:
-        text = "\n".join(text_of(r) for r in results)
-    return text if text.endswith("\n") else text + "\n"
+    return render_reports(results, fmt, as_list)
 
 
 def _is_tty() -> bool:
