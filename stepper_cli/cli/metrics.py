@@ -7,32 +7,41 @@ from typing import Annotated
 
 import typer
 
-from .common import DebugOpt, JsonOpt, QuietOpt, emit, emit_json
+from .common import DebugOpt, JsonOpt, QuietOpt, RepoOpt, emit, emit_json
+from .helptext import examples
 
 
 def register(app: typer.Typer) -> None:
-    app.command("metrics")(metrics)
+    app.command("metrics", short_help="Print the shared counters (Prometheus text).", epilog=examples(
+        "stepper metrics", "stepper metrics --json",
+        "stepper metrics --quiet --textfile /var/lib/node_exporter/stepper.prom",
+    ))(metrics)  # fmt: skip
 
 
 def metrics(
     textfile: Annotated[
         Path | None,
-        typer.Option("--textfile", help="Write atomically to this file (node_exporter's textfile collector)."),
+        typer.Option(
+            "--textfile", metavar="FILE", help="Write atomically to this file (node_exporter's textfile collector)."
+        ),
     ] = None,
+    repo: RepoOpt = Path("."),
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
 ) -> None:
     """Print the counters, histograms and queue depth every stepper process shares."""
-    from .. import api
     from ..metrics.export import render, snapshot, write_textfile
+    from ..resilience.admin import list_providers, load_config
     from ..store import open_store
 
-    with open_store(api.state_config(".").settings.queue.url) as store:
+    settings = load_config(repo).settings
+    with open_store(settings.queue.url) as store:
+        breakers = {p.name: str(p.breaker) for p in list_providers(settings, store) if p.kind != "local"}
         if as_json:
-            emit_json(snapshot(store))
+            emit_json(snapshot(store, breakers))
             return
-        text = render(store)
+        text = render(store, breakers)
     if textfile is None:
         emit(text)
         return

@@ -85,14 +85,22 @@ def _opened(repo: Path) -> Iterator[tuple[Settings, Store]]:
 def _row(r: ProviderInfo) -> str:
     if r.kind == "local":
         return "local      built-in analyzer, always last (no network)"
-    env = f" ({r.key_env})" if r.key_env else ""
-    key = f"key set{env}" if r.key_present else f"key MISSING{env}" if r.needs_key else "no key needed"
+    key = _key_status(r)
     breaker = str(r.breaker) + (f", probe in {r.retry_in_seconds:g} s" if r.breaker == "open" else "")
     state = "" if r.enabled else "  [disabled]"
     return (
         f"{r.name:<10} {r.kind} {r.model or '(default model)'} at {r.base_url}{state}\n"
         f"{'':<10} {key}; breaker {breaker}; {r.rps:g} req/s, {r.concurrency} in flight"
     )
+
+
+def _key_status(r: ProviderInfo) -> str:
+    """What a person needs to know about the key: set, missing, unset but optional, or none configured."""
+    if r.key_present:
+        return f"key set ({r.key_env})" if r.key_env else "key set"
+    if r.key_env:
+        return f"key MISSING: set {r.key_env}" if r.needs_key else f"{r.key_env} is unset (this server may not need it)"
+    return "key MISSING: no api_key_env configured" if r.needs_key else "no key needed"
 
 
 def _check_line(r: CheckResult) -> str:

@@ -118,6 +118,11 @@ def open_repo(path: Path | str = ".") -> Repo:
     except GitError as exc:
         if "git is not installed" in exc.message:
             raise
+        if git(["rev-parse", "--is-bare-repository"], where, check=False).strip() == b"true":
+            raise GitError(
+                f"{where.resolve()} is a bare repository: stepper reads commits in a work tree.",
+                hint="Run stepper in a clone with a work tree (git clone or git worktree add).",
+            ) from exc
         raise GitError(
             f"{where.resolve()} is not inside a git repository.",
             hint="Run stepper in a repository or pass --repo PATH.",
@@ -160,6 +165,10 @@ def resolve_one(repo: Repo, rev: str) -> str:
     """Resolve one revision to a full commit SHA."""
     out = git(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"], repo.root, check=False)
     sha = out.decode().strip()
+    if not sha and not git(["for-each-ref", "--count=1", "refs/heads", "refs/tags"], repo.root, check=False).strip():
+        raise GitError(
+            f"The repository {repo.root} has no commits yet.", hint="Make a first commit, then run stepper again."
+        )
     if not sha:
         raise GitError(
             f"Unknown revision '{shown(rev)}' in {repo.root}.",

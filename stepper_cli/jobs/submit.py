@@ -62,6 +62,16 @@ def enqueue_sha(cache: ReportCache, ledger: Ledger, push: Push, sha: str, priori
     return EnqueueResult("stale" if hit else "queued", job["job_id"], sha, key)
 
 
+def count_answers(store: Store, results: list[EnqueueResult]) -> None:
+    """Count a cached answer as a cache hit, fresh or stale, as `report` does (a queued job's miss is counted
+    by the worker that generates it)."""
+    from ..store.counters import count
+
+    for r in results:
+        if r.status in ("cached", "stale"):
+            count(store, "cache_hits_total", status="fresh" if r.status == "cached" else "stale")
+
+
 def enqueue_commits(
     repo: Repo, conf: EnqueueSettings, shas: list[str], priority: int = 0, *, store: Store | None = None,
     push: Push | None = None,
@@ -76,7 +86,9 @@ def enqueue_commits(
     try:
         cache = ReportCache(target, repo, conf.templates, conf.policy)
         send = push or (lambda job_id, prio: queue.push(conf.queue_url, job_id, prio))
-        return [enqueue_sha(cache, Ledger(target), send, sha, priority) for sha in shas]
+        results = [enqueue_sha(cache, Ledger(target), send, sha, priority) for sha in shas]
+        count_answers(target, results)
+        return results
     finally:
         if store is None:
             target.close()
