@@ -10,11 +10,17 @@ from typing import Annotated, Any
 import typer
 
 from .common import DebugOpt, JsonOpt, RepoOpt, emit, emit_json
+from .complete import revisions
+from .helptext import examples
 
-app = typer.Typer(help="Inspect or clear the report cache.", no_args_is_help=True)
+app = typer.Typer(
+    help="Inspect or clear the report cache.",
+    no_args_is_help=True,
+    epilog=examples("stepper cache stats", "stepper cache show HEAD", "stepper cache clear"),
+)
 
 
-@app.command("stats")
+@app.command("stats", epilog=examples("stepper cache stats", "stepper cache stats --json"))
 def stats(repo: RepoOpt = Path("."), as_json: JsonOpt = False, debug: DebugOpt = False) -> None:
     """Count the cached reports: fresh, stale, pending refresh, failed, fallback; and patch-id aliases."""
     from .. import api
@@ -26,9 +32,9 @@ def stats(repo: RepoOpt = Path("."), as_json: JsonOpt = False, debug: DebugOpt =
     emit("\n".join(f"{name:<10} {value}" for name, value in found.to_json().items()))
 
 
-@app.command("show")
+@app.command("show", epilog=examples("stepper cache show", "stepper cache show HEAD~1 --json"))
 def show(
-    rev: Annotated[str, typer.Argument(help="A commit (default HEAD).")] = "HEAD",
+    rev: Annotated[str, typer.Argument(metavar="[REV]", help="A commit.", autocompletion=revisions)] = "HEAD",
     repo: RepoOpt = Path("."),
     as_json: JsonOpt = False,
     debug: DebugOpt = False,
@@ -43,7 +49,7 @@ def show(
     emit(_entry_text(found.commit, found.cache_key, found.entry))
 
 
-@app.command("clear")
+@app.command("clear", epilog=examples("stepper cache clear", "stepper cache clear --json"))
 def clear(repo: RepoOpt = Path("."), as_json: JsonOpt = False, debug: DebugOpt = False) -> None:
     """Remove every cached report; a corrupt cache or queue file is deleted without being opened."""
     from .. import api

@@ -9,8 +9,13 @@ from typing import Annotated
 import typer
 
 from .common import DebugOpt, JsonOpt, QuietOpt, RepoOpt, emit, emit_json, warn
+from .helptext import examples
 
-app = typer.Typer(help="Install, remove or inspect the git post-commit hook.", no_args_is_help=True)
+app = typer.Typer(
+    help="Install, remove or inspect the git post-commit hook.",
+    no_args_is_help=True,
+    epilog=examples("stepper hook install", "stepper hook status", "stepper hook uninstall"),
+)
 
 
 class Mode(enum.StrEnum):
@@ -29,15 +34,33 @@ _MESSAGES = {
 }
 
 
-@app.command("install")
+@app.command(
+    "install",
+    epilog=examples(
+        "stepper hook install",
+        "stepper hook install --mode report",
+        "stepper hook install --repo ~/src/app --skip-during-rebase",
+    ),
+)
 def install(
     repo: RepoOpt = Path("."),
     mode: Annotated[
-        Mode | None, typer.Option("--mode", help="enqueue (default) or report: generate inline within a budget.")
+        Mode | None,
+        typer.Option(
+            "--mode",
+            metavar="MODE",
+            help="enqueue (queue it; the default) or report (write it inline, within hook.report_budget_seconds).",
+            show_default=False,
+        ),
     ] = None,
     skip_rebase: Annotated[
         bool | None,
-        typer.Option("--skip-during-rebase/--queue-during-rebase", help="Override hook.skip_during_rebase."),
+        typer.Option(
+            "--skip-during-rebase/--queue-during-rebase",
+            show_default=False,
+            help="Skip or queue commits made by rebase, cherry-pick and merge sequences "
+            "(default: hook.skip_during_rebase).",
+        ),
     ] = None,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
@@ -55,7 +78,7 @@ def install(
         warn("Reports are written by 'stepper worker' (run it, or 'stepper worker --burst' now and then).")
 
 
-@app.command("uninstall")
+@app.command("uninstall", epilog=examples("stepper hook uninstall", "stepper hook uninstall --repo ~/src/app --json"))
 def uninstall(repo: RepoOpt = Path("."), as_json: JsonOpt = False, quiet: QuietOpt = False,
               debug: DebugOpt = False) -> None:  # fmt: skip
     """Remove stepper's block from the post-commit hook, leaving the rest byte for byte."""
@@ -67,7 +90,7 @@ def uninstall(repo: RepoOpt = Path("."), as_json: JsonOpt = False, quiet: QuietO
     _done(path, action, as_json, quiet)
 
 
-@app.command("status")
+@app.command("status", epilog=examples("stepper hook status", "stepper hook status --json"))
 def status(repo: RepoOpt = Path("."), as_json: JsonOpt = False, debug: DebugOpt = False) -> None:
     """Show where the hook is, what it records, and its recent errors (from the hook log)."""
     from .. import api

@@ -13,14 +13,25 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from .common import DebugOpt, JsonOpt, RepoOpt, emit, emit_json, warn
+from .complete import provider_names
+from .helptext import examples
 
 if TYPE_CHECKING:
     from ..config.settings import Settings
     from ..resilience.admin import CheckResult, ProviderInfo
     from ..store import Store
 
-app = typer.Typer(help="The provider chain: list it, check it live, reset breakers.", invoke_without_command=True)
-NameArg = Annotated[str | None, typer.Argument(help="One provider (default: all).")]
+app = typer.Typer(
+    help="The provider chain: list it, check it live, reset breakers.",
+    invoke_without_command=True,
+    epilog=examples("stepper providers", "stepper providers check primary", "stepper providers reset --json"),
+)
+NameArg = Annotated[
+    str | None,
+    typer.Argument(
+        metavar="[NAME]", help="One provider (default: all).", autocompletion=provider_names, show_default=False
+    ),
+]
 
 
 @app.callback()
@@ -30,7 +41,7 @@ def _default(ctx: typer.Context, repo: RepoOpt = Path("."), as_json: JsonOpt = F
         list_(repo, as_json)
 
 
-@app.command("list")
+@app.command("list", epilog=examples("stepper providers list", "stepper providers list --json"))
 def list_(repo: RepoOpt = Path("."), as_json: JsonOpt = False, debug: DebugOpt = False) -> None:
     """List the chain in order: kind, model, base URL, key present, breaker state, limits."""
     from ..resilience.admin import list_providers
@@ -43,7 +54,7 @@ def list_(repo: RepoOpt = Path("."), as_json: JsonOpt = False, debug: DebugOpt =
     emit("\n".join(_row(r) for r in rows))
 
 
-@app.command("check")
+@app.command("check", epilog=examples("stepper providers check", "stepper providers check primary --json"))
 def check(name: NameArg = None, repo: RepoOpt = Path("."), as_json: JsonOpt = False, debug: DebugOpt = False) -> int:
     """Send one small real request to each provider; print latency and the error kind of failures."""
     from ..resilience.admin import check_providers
@@ -57,7 +68,7 @@ def check(name: NameArg = None, repo: RepoOpt = Path("."), as_json: JsonOpt = Fa
     return 0 if all(r.ok or r.error == "disabled" for r in results) else 5
 
 
-@app.command("reset")
+@app.command("reset", epilog=examples("stepper providers reset", "stepper providers reset primary"))
 def reset(name: NameArg = None, repo: RepoOpt = Path("."), as_json: JsonOpt = False, debug: DebugOpt = False) -> None:
     """Close the circuit breakers of every provider (or the one named)."""
     from ..resilience.admin import reset_breakers

@@ -25,10 +25,10 @@ if TYPE_CHECKING:
 
 RevArg = Annotated[
     str,
-    typer.Argument(metavar="[REV]", help="A commit or a range A..B.", autocompletion=revisions, show_default=False),
+    typer.Argument(metavar="[REV]", help="A commit or a range A..B.", autocompletion=revisions),
 ]
 EXAMPLES = examples(
-    "stepper report                              # HEAD, offline unless providers are configured",
+    "stepper report                    # HEAD; offline unless providers are set",
     "stepper report main..HEAD --format markdown -o summary.md",
     "stepper report HEAD~5..HEAD --format jsonl | jq .report.title",
 )
