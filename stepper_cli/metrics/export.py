@@ -88,6 +88,7 @@ def queue_depth(store: Store) -> dict[str, int]:
 def with_zeros(series: list[Series], breakers: dict[str, str]) -> list[Series]:
     """The stored series plus a zero-valued one for each expected series that was never counted."""
     have = {(s.name, tuple(sorted(s.labels.items()))) for s in series}
+    expected: list[tuple[str, dict[str, str], dict[str, Any]]]
     expected = [(name, labels, {"value": 0}) for name, sets in ZERO_SERIES.items() for labels in sets]
     for provider in breakers:
         expected += [("ai_requests_total", {"provider": provider, "status": o}, {"value": 0}) for o in ("ok", "error")]
