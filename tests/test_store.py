@@ -409,4 +409,4 @@ def test_redis_without_the_package_asks_to_install_the_extra(monkeypatch: pytest
     monkeypatch.setitem(sys.modules, "redis", None)
     with pytest.raises(StorageError) as err:
         open_store("redis://127.0.0.1:1/0")
-    assert "stepper-cli[redis]" in err.value.hint
+    assert "'.[redis]'" in err.value.hint

@@ -64,7 +64,8 @@ class RedisStore(Store):
         except ImportError as exc:
             raise StorageError(
                 "queue.url names a Redis server, but the 'redis' package is not installed.",
-                hint="Install it with: pip install 'stepper-cli[redis]'",
+                hint="Install it into stepper's environment: pip install '.[redis]' from stepper's source folder, "
+                "or pipx inject stepper-cli redis, or uv tool install --force '.[redis]'.",
             ) from exc
         self._errors = redis.exceptions
         self._url = mask_url(url)
