@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Callable
 from typing import Annotated
@@ -69,8 +70,12 @@ def digest(
         result = api.build_digest(
             ctx, spec, api.DigestOptions(report=report_options, refresh=refresh), _progress(quiet)
         )
-    if as_json or fmt is Format.json:
-        emit(api.digest_json(result), output)
+    if as_json or fmt in (Format.json, Format.jsonl):
+        from ..report.safe_text import escape_json
+        from .render import dumps
+
+        text = api.digest_json(result)
+        emit(escape_json(text) if fmt is not Format.jsonl else dumps(json.loads(text), indent=None), output)
     elif fmt is Format.markdown:
         emit(api.digest_markdown(result), output)
     else:
