@@ -71,3 +71,14 @@ def test_the_root_help_lists_every_exit_code() -> None:
 def test_hook_install_help_keeps_its_long_option_names_whole_at_80_columns() -> None:
     text = help_of(["hook", "install"])
     assert "--skip-during-rebase / --queue-during-rebase" in text and "--mode MODE" in text
+
+
+# every command that prints data takes --json (`config trust` gets it with its confirmation prompt, elsewhere)
+PRINTS_DATA = ["report", "digest", "enqueue", "status", "worker", "metrics", "config show", "config path",
+               "config init", "cache stats", "cache show", "cache clear", "providers", "providers list",
+               "providers check", "providers reset", "hook install", "hook uninstall", "hook status"]  # fmt: skip
+
+
+@pytest.mark.parametrize("command", PRINTS_DATA)
+def test_every_command_that_prints_data_takes_json(command: str) -> None:
+    assert "--json" in help_of(command.split())

@@ -110,8 +110,8 @@ def _key_status(r: ProviderInfo) -> str:
     if r.key_present:
         return f"key set ({r.key_env})" if r.key_env else "key set"
     if r.key_env:
-        return f"key MISSING: set {r.key_env}" if r.needs_key else f"{r.key_env} is unset (this server may not need it)"
-    return "key MISSING: no api_key_env configured" if r.needs_key else "no key needed"
+        return f"key MISSING ({r.key_env})" if r.needs_key else f"{r.key_env} is unset (this server may not need it)"
+    return "key MISSING (no api_key_env configured)" if r.needs_key else "no key needed"
 
 
 def _check_line(r: CheckResult) -> str:

@@ -35,7 +35,9 @@ EXAMPLES = examples(
 
 
 def register(app: typer.Typer) -> None:
-    app.command("report", epilog=EXAMPLES)(report)
+    app.command("report", short_help="Write the report of a commit, or of each commit of a range.", epilog=EXAMPLES)(
+        report
+    )
 
 
 def report(
