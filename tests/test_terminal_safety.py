@@ -103,3 +103,19 @@ def test_git_notes_of_a_hostile_reply_are_terminal_safe_and_read_back_exactly(ho
 
     back = read_note(open_repo(hostile.path), hostile.head())
     assert back is not None and back.report.title == HOSTILE_REPORT["title"]
+
+
+def test_a_failed_job_whose_stored_error_holds_escapes_prints_them_harmlessly(repo: GitRepo) -> None:
+    from stepper_cli.jobs.ledger import Ledger
+    from stepper_cli.store import open_store
+
+    sha = repo.commit("feat: one", ("a.py", "x = 1\n"))
+    with open_store("") as store:
+        ledger = Ledger(store)
+        job = ledger.create("k", sha, "repo\x1b]0;pwned\x07", str(repo.path))
+        ledger.claim(job["job_id"], "w", 60)
+        ledger.fail(job["job_id"], "provider said \x1b[2J\x1b]52;c;ZXZpbA==\x07 bad")
+    res = stepper("status", job["job_id"], cwd=repo.path)
+    assert res.code == 6 and "provider said" in res.out + res.err
+    assert_terminal_safe(res.out)
+    assert_terminal_safe(res.err)

@@ -69,8 +69,10 @@ def emit_json(data: Any, output: Path | None = None) -> None:
 
 
 def warn(message: str) -> None:
-    """A one-line warning on stderr."""
-    print(message, file=sys.stderr)
+    """A one-line warning on stderr (it may quote a stored error: terminal controls removed)."""
+    from ..report.safe_text import clean
+
+    print(clean(message), file=sys.stderr)
 
 
 def setup_logging(verbose: bool, debug: bool) -> None:
