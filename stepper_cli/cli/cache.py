@@ -34,7 +34,7 @@ def stats(repo: RepoOpt = Path("."), as_json: JsonOpt = False, debug: DebugOpt =
 
 @app.command("show", epilog=examples("stepper cache show", "stepper cache show HEAD~1 --json"))
 def show(
-    rev: Annotated[str, typer.Argument(metavar="[REV]", help="A commit.", autocompletion=revisions)] = "HEAD",
+    rev: Annotated[str, typer.Argument(metavar="REV", help="A commit.", autocompletion=revisions)] = "HEAD",
     repo: RepoOpt = Path("."),
     as_json: JsonOpt = False,
     debug: DebugOpt = False,

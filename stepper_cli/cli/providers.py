@@ -29,7 +29,7 @@ app = typer.Typer(
 NameArg = Annotated[
     str | None,
     typer.Argument(
-        metavar="[NAME]", help="One provider (default: all).", autocompletion=provider_names, show_default=False
+        metavar="NAME", help="One provider (default: all).", autocompletion=provider_names, show_default=False
     ),
 ]
 

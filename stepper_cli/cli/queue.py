@@ -32,7 +32,7 @@ def register(app: typer.Typer) -> None:
 
 def enqueue(
     rev: Annotated[
-        str, typer.Argument(metavar="[REV]", help="A commit or a range A..B.", autocompletion=revisions)
+        str, typer.Argument(metavar="REV", help="A commit or a range A..B.", autocompletion=revisions)
     ] = "HEAD",
     repo: RepoOpt = Path("."),
     priority: Annotated[int, typer.Option("--priority", metavar="N", help="Higher runs sooner.")] = 0,
@@ -51,7 +51,7 @@ def enqueue(
 def status(
     job_id: Annotated[
         str | None,
-        typer.Argument(metavar="[JOB_ID]", help="A job id; none: counts and recent jobs; '': the job of HEAD."),
+        typer.Argument(metavar="JOB_ID", help="A job id; none: counts and recent jobs; '': the job of HEAD."),
     ] = None,
     repo: RepoOpt = Path("."),
     commit: Annotated[

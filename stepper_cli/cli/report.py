@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 RevArg = Annotated[
     str,
-    typer.Argument(metavar="[REV]", help="A commit or a range A..B.", autocompletion=revisions),
+    typer.Argument(metavar="REV", help="A commit or a range A..B.", autocompletion=revisions),
 ]
 EXAMPLES = examples(
     "stepper report                    # HEAD; offline unless providers are set",
