@@ -195,3 +195,42 @@ SAMPLE = {
     "coverage": {"files": 1, "files_in_prompt": 1, "diff_bytes": 1, "diff_bytes_in_prompt": 1, "truncated": False},
     "timings": {"total_ms": 1},
 }
+
+
+def test_worker_prints_one_line_per_finished_job_with_verbose(three: GitRepo) -> None:
+    stepper("enqueue", "HEAD~2..HEAD", cwd=three.path)
+    res = stepper("worker", "--burst", "-v", cwd=three.path)
+    assert res.code == 0 and res.err.index("worker: started") < res.err.index("done")
+    assert len([line for line in res.err.splitlines() if " done " in line and "job " in line]) == 2
+
+
+class _FakeTerminal:
+    """A stderr that says it is a terminal and keeps what was written."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+
+    def isatty(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        self.parts.append(text)
+        return len(text)
+
+    def flush(self) -> None:
+        pass
+
+
+def test_a_range_on_a_terminal_gets_a_progress_bar_on_stderr_and_none_in_a_pipe(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from stepper_cli.cli import report as report_cli
+
+    shas = ["a" * 40, "b" * 40]
+    assert report_cli._progress(shas, quiet=False) == shas  # stderr is not a terminal here
+    fake = _FakeTerminal()
+    monkeypatch.setattr("sys.stderr", fake)
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert list(report_cli._progress(shas, quiet=False)) == shas
+    assert "Reports" in "".join(fake.parts)
+    assert report_cli._progress(shas, quiet=True) == shas
