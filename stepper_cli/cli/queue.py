@@ -159,11 +159,10 @@ def worker(
         lease_seconds=settings.queue.lease_seconds,
     )  # fmt: skip
     log = _JobLog(log_file, to_stderr=not quiet and (verbose or is_tty(sys.stderr)))
-    if not quiet:
-        mode = "draining the queue (--burst)" if burst else "until Ctrl-C or SIGTERM"
-        warn(f"worker: started, {options.concurrency} at once, {mode}.")
+    mode = "draining the queue (--burst)" if burst else "until Ctrl-C or SIGTERM"
+    started = None if quiet else lambda: warn(f"worker: started, {options.concurrency} at once, {mode}.")
     try:
-        summary = api.run_worker(options, repo=repo, log=log)
+        summary = api.run_worker(options, repo=repo, log=log, on_start=started)
     finally:
         log.close()
     if as_json:

@@ -129,13 +129,18 @@ def wait_for_job(
             time.sleep(poll if deadline is None else max(0.0, min(poll, deadline - time.monotonic())))
 
 
-def run_worker(options: WorkerOptions, *, repo: str | Path = ".", log: Callable[[str], None] = print) -> WorkerSummary:
-    """Consume the queue in this process (see `worker.run_worker`)."""
+def run_worker(
+    options: WorkerOptions, *, repo: str | Path = ".", log: Callable[[str], None] = print,
+    on_start: Callable[[], None] | None = None,
+) -> WorkerSummary:  # fmt: skip
+    """Consume the queue in this process (see `worker.run_worker`); on_start is called once the store is open."""
     from ..store import open_store
     from .worker import run_worker as run
 
     url = state_config(repo).settings.queue.url
     with open_store(url) as store:
+        if on_start is not None:
+            on_start()
         return run(store, url, options, log)
 
 
