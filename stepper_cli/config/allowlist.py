@@ -15,6 +15,7 @@ is ignored and named in ONE warning line. `beyond` lists what trusting the file 
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -58,7 +59,20 @@ def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-RULES: dict[Rule, Callable[[Any, Any], Any]] = {"extend": _extend, "lower": _lower, "set": lambda _b, v: v}
+def _removes(below: Any, value: Any) -> bool:
+    return isinstance(below, list) and isinstance(value, list) and any(b not in value for b in below)
+
+
+def _raises(below: Any, value: Any) -> bool:
+    return _number(below) and _number(value) and value > below
+
+
+# rule -> (the value that applies untrusted, whether the file asks for more than that)
+RULES: dict[Rule, tuple[Callable[[Any, Any], Any], Callable[[Any, Any], bool]]] = {
+    "extend": (_extend, _removes),
+    "lower": (_lower, _raises),
+    "set": (lambda _b, v: v, lambda _b, _v: False),
+}
 _ALLOWED_PATHS = {tuple(key.split(".")): rule for key, (rule, _) in ALLOWED.items()}
 
 
@@ -71,9 +85,9 @@ def untrusted_part(data: dict[str, Any], below: dict[str, Any]) -> tuple[dict[st
         if rule is None:
             ignored.append(dotted(path))
             continue
-        result = RULES[rule](_get(below, path), value)
-        _put(applied, path, result)
-        if result != value:
+        apply, exceeds = RULES[rule]
+        _put(applied, path, apply(_get(below, path), value))
+        if exceeds(_get(below, path), value):
             ignored.append(f"{dotted(path)} ({_limited(rule)})")
     return applied, ignored
 
@@ -85,7 +99,7 @@ def beyond(data: dict[str, Any], below: dict[str, Any]) -> list[Beyond]:
         rule = _ALLOWED_PATHS.get(path)
         if rule is None:
             found.extend(Beyond(key, v) for key, v in _expand(dotted(path), value))
-        elif RULES[rule](_get(below, path), value) != value:
+        elif RULES[rule][1](_get(below, path), value):
             found.append(Beyond(dotted(path), value, _trusted_note(rule, _get(below, path))))
     return found
 
@@ -115,8 +129,8 @@ def _limited(rule: Rule) -> str:
 
 def _trusted_note(rule: Rule, below: Any) -> str:
     if rule == "extend":
-        return f"replaces your list {below!r} instead of adding to it"
-    return f"raises your limit of {below!r}"
+        return f"replaces your list {json.dumps(below)} instead of adding to it"
+    return f"raises your limit of {json.dumps(below)}"
 
 
 def _leaves(data: dict[str, Any], prefix: Path_ = ()) -> Iterator[tuple[Path_, Any]]:

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from ..errors import ConfigError
-from .allowlist import untrusted_part, warning_line
+from .allowlist import shown, untrusted_part, warning_line
 from .presets import KINDS, PRESETS
 from .sources import REPO_FILE, config_error, config_files, env_layer, flatten, merge, parse_toml, read_bytes
 from .trust import digest, is_trusted
@@ -233,7 +233,7 @@ def _file_layer(path: Path, repo_root: Path | None, below: dict[str, Any], warni
     try:
         applied, ignored = untrusted_part(data, defaults_under(below))
     except RecursionError as exc:
-        raise ConfigError("it is nested too deeply to read", file=str(path)) from exc
+        raise ConfigError("it is nested too deeply to read", file=shown(str(path))) from exc
     if ignored:
         warnings.append(warning_line(str(path), str(repo_root), ignored))
     return applied
