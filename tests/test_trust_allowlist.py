@@ -198,3 +198,22 @@ def test_on_a_terminal_trust_shows_the_keys_then_asks(repo: GitRepo, answer: byt
     assert "queue.url" in text and "Trust it?" in text and "hunter2" not in text
     assert re.search("Trusted" if applies else "Not trusted", text), text
     assert (load_settings(repo.path).settings.queue.url != "") is applies
+
+
+def test_trust_is_per_path_a_link_to_a_trusted_file_is_not_trusted(repo: GitRepo, tmp_path: Path) -> None:
+    repo_file(repo, SHOWN)
+    assert stepper("config", "trust", "--yes", cwd=repo.path).code == 0
+    other = GitRepo.init(tmp_path / "other")
+    (other.path / ".stepper.toml").symlink_to(repo.path / ".stepper.toml")
+    assert load_settings(other.path).settings.queue.url == ""
+    assert load_settings(repo.path).settings.queue.url != ""
+
+
+def test_a_repository_file_linked_to_something_huge_is_refused_not_read(repo: GitRepo, tmp_path: Path) -> None:
+    huge = tmp_path / "huge.toml"
+    with huge.open("wb") as fh:
+        fh.truncate(64 << 20)  # sparse: 64 MiB of NULs
+    (repo.path / ".stepper.toml").symlink_to(huge)
+    repo.commit("feat: a", ("a.py", "a = 1\n"))
+    out = stepper("report", "--offline", cwd=repo.path)
+    assert out.code == 4 and "larger than" in out.err and "Traceback" not in out.err

@@ -23,6 +23,7 @@ from .paths import user_config_path
 REPO_FILE = ".stepper.toml"
 FLAT = "Stepper's settings are tables of plain values; see config.example.toml."
 FIX_HINT = "Fix it in that file ('stepper config path' lists the files stepper reads)."
+MAX_BYTES = 4 << 20  # a config file is a few KB; a clone's file linked to something huge must not stall stepper
 
 
 def config_files(repo_root: Path | None) -> list[Path]:
@@ -39,12 +40,15 @@ def read_bytes(path: Path) -> bytes:
     """The file's bytes; a missing or unreadable file is a ConfigError naming it."""
     try:
         with path.open("rb") as fh:
-            return fh.read()
+            raw = fh.read(MAX_BYTES + 1)
     except FileNotFoundError as exc:
         raise ConfigError("the file does not exist", file=shown(str(path)),
                           hint="Unset STEPPER_CONFIG or create it.") from exc  # fmt: skip
     except OSError as exc:
         raise ConfigError(f"cannot read it ({exc.strerror or exc})", file=shown(str(path)), hint=FIX_HINT) from exc
+    if len(raw) > MAX_BYTES:
+        raise ConfigError(f"it is larger than {MAX_BYTES >> 20} MiB", file=shown(str(path)), hint=FIX_HINT)
+    return raw
 
 
 def parse_toml(path: Path, raw: bytes) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """Trust records for repositories' own .stepper.toml files (by path and content hash), as direnv keeps them.
 
-STEPPER_HOME/trust.json maps a file's resolved path to the sha256 of the content that was trusted. Any
-change to the file (or a move) needs trust again. A record that cannot be read trusts nothing.
+STEPPER_HOME/trust.json maps a file's absolute path (not resolved: a link in another repository to a trusted
+file is not trusted) to the sha256 of the content that was trusted. Any change to the file (or a move) needs
+trust again. A record that cannot be read trusts nothing.
 """
 
 from __future__ import annotations
@@ -36,11 +37,11 @@ def _records() -> dict[str, str]:
 
 def is_trusted(path: Path, content_digest: str) -> bool:
     """Whether this content (by its digest) was trusted at this path."""
-    return _records().get(str(path.resolve())) == content_digest
+    return _records().get(os.path.abspath(path)) == content_digest
 
 
 def trust(path: Path, content_digest: str) -> None:
     """Record this content of the file (the content that was shown to the user) as trusted."""
     records = _records()
-    records[str(path.resolve())] = content_digest
+    records[os.path.abspath(path)] = content_digest
     write_private(_records_path(), json.dumps(records, indent=2, sort_keys=True).encode())
