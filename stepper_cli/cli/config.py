@@ -83,6 +83,8 @@ def trust(repo: RepoOpt = Path("."), yes: YesOpt = False, as_json: JsonOpt = Fal
     if plan.turns_on and not yes:
         if not sys.stdin.isatty():
             raise UsageError("There is no terminal to ask on: pass --yes to trust the file as shown.", hint="")
+        if as_json:  # stdout is for the JSON; the person deciding still sees what they decide on
+            warn(_plan_text(plan))
         if not typer.confirm("Trust it?", default=False, err=True):
             _declined(plan, as_json)
             return
