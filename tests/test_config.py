@@ -81,6 +81,9 @@ PROVIDER = "[[providers]]\nname = '{name}'\nkind = 'ollama'\n"
         ("[cache]\nttl_seconds = 'soon'\n", "cache.ttl_seconds", "valid integer"),
         ("[[providers]]\nname = 'p'\nkind = 'telepathy'\n", "providers.0", "unknown provider kind 'telepathy'"),
         ("surprise = 1\n", "surprise", "unknown key"),
+        ('[queue]\nurl = "redis://[::1:1/0"\n', "queue.url", "not a valid URL"),
+        ('[queue]\nurl = "redis://:pw@h:99999/0"\n', "queue.url", "not a valid URL"),
+        ('[queue]\nurl = "http://h/0"\n', "queue.url", "redis://"),
     ],
 )
 def test_bad_config_names_file_key_and_reason(

@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
@@ -56,6 +57,22 @@ class QueueSettings(_Section):
     url: str = ""
     lease_seconds: float = Field(60, gt=0)
     concurrency: int = Field(4, ge=1, le=64)
+
+    @field_validator("url")
+    @classmethod
+    def _store_url(cls, url: str) -> str:
+        # checked here so that a bad URL is exit 4 naming its file on every command (the value is not echoed:
+        # it may hold a password)
+        if not url.strip():
+            return url
+        try:
+            parts = urlsplit(url.strip())
+            parts.port  # noqa: B018 - parsing the port is the check (a port out of range raises)
+        except ValueError as exc:
+            raise ValueError(f"it is not a valid URL ({exc})") from None
+        if parts.scheme.lower() not in ("redis", "rediss") or not parts.hostname:
+            raise ValueError("use redis://[:password@]host:port/db or rediss://…, or leave it empty for local files")
+        return url
 
 
 class EvidenceSettings(_Section):
