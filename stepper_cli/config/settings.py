@@ -4,9 +4,9 @@ Precedence (highest first): flags > STEPPER_* env > repo .stepper.toml > STEPPER
 defaults. Tables are merged key by key; lists (`exclude`, `[[providers]]`) replace the list below them.
 An untrusted repository file contributes only the keys of the allow-list (allowlist.py).
 
-Loading is pure: no module-level state. Each call reads the files and the environment and validates
-the merged data; constructing `Settings(...)` itself validates only what it is given (no hidden sources),
-so any thread may load any repository's settings at any time.
+Loading is pure: no module-level state. Each call reads the files and the environment (through
+pydantic-settings' env source, per call) and validates the merged data; `Settings` is a plain model that
+validates only what it is given, so any thread may load any repository's settings at any time.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ..errors import ConfigError
 from .allowlist import shown, untrusted_part, warning_line
@@ -146,10 +146,10 @@ class ProviderSettings(_Section):
         return {**{k: v for k, v in preset.items() if v}, **data, "kind": preset["kind"]}
 
 
-class Settings(BaseSettings):
-    """Every configuration key of stepper, with its default."""
+class Settings(BaseModel):
+    """Every configuration key of stepper, with its default (constructing one validates only what it is given)."""
 
-    model_config = SettingsConfigDict(env_prefix="STEPPER_", env_nested_delimiter="__", extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     providers: list[ProviderSettings] = []
     retry: RetrySettings = RetrySettings()
@@ -184,17 +184,11 @@ class Settings(BaseSettings):
             return data
         return {**data, "providers": [_restyle(p, style) for p in data["providers"]]}
 
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        # only what the caller passes: the environment is one of the layers load_settings reads itself
-        return (init_settings,)
+
+class _FromEnv(BaseSettings, Settings):
+    """The same keys as STEPPER_* variables (nested with __); only read by `env_layer`, never built."""
+
+    model_config = SettingsConfigDict(env_prefix="STEPPER_", env_nested_delimiter="__", extra="forbid")
 
 
 def _restyle(provider: Any, style: str) -> Any:
@@ -229,7 +223,7 @@ def load_settings(
     for path in files:
         data = _file_layer(path, None if assume_trusted else repo_root, merged, warnings)
         merge(merged, data, sources, str(path))
-    env, names = env_layer(Settings)
+    env, names = env_layer(_FromEnv)
     merge(merged, env, {}, "env")
     for key in flatten(env):
         sources[key] = "env " + next((v for k, v in names.items() if key == k or key.startswith(k + ".")), "")

@@ -115,6 +115,8 @@ def env_layer(settings_cls: type[BaseSettings]) -> tuple[dict[str, Any], dict[st
         for name in os.environ
         if name.startswith("STEPPER_") and name not in ("STEPPER_HOME", "STEPPER_CONFIG")
     }
+    if not names:  # the usual case (a hook, a CI step): nothing to parse
+        return {}, names
     try:
         data = EnvSettingsSource(settings_cls)()
     except SettingsError as exc:  # a complex value (a list, a table) that is not JSON
