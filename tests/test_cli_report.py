@@ -84,9 +84,11 @@ def test_broken_config_exits_4_naming_the_file(two_commits: GitRepo, tmp_path: P
     assert res.code == 4 and str(bad) in res.err and "Traceback" not in res.err
 
 
-def test_unknown_key_in_repo_file_exits_4_naming_key(two_commits: GitRepo) -> None:
+def test_unknown_key_in_repo_file_is_ignored_untrusted_and_exit_4_when_trusted(two_commits: GitRepo) -> None:
     (two_commits.path / ".stepper.toml").write_text("[evidence]\nmax_bytes = 3\n")
     res = stepper("report", cwd=two_commits.path)
+    assert res.code == 0 and "evidence.max_bytes" in res.err
+    res = stepper("config", "trust", "--yes", cwd=two_commits.path)
     assert res.code == 4 and "evidence.max_bytes" in res.err and ".stepper.toml" in res.err
 
 
@@ -113,7 +115,7 @@ def test_untrusted_providers_warn_once_on_stderr(two_commits: GitRepo) -> None:
 
 def test_state_files_are_owner_only(two_commits: GitRepo, isolated_env: Path) -> None:
     (two_commits.path / ".stepper.toml").write_text("[cache]\nttl_seconds = 5\n")
-    assert stepper("config", "trust", cwd=two_commits.path).code == 0
+    assert stepper("config", "trust", "--yes", cwd=two_commits.path).code == 0
     assert stepper("report", cwd=two_commits.path).code == 0
     for path in [isolated_env, *isolated_env.rglob("*")]:
         mode = stat.S_IMODE(path.stat().st_mode)

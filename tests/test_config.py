@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from stepper_cli.config.settings import ProviderSettings, Settings, load_settings
-from stepper_cli.config.trust import trust
+from stepper_cli.config.trust import digest, trust
 from stepper_cli.errors import ConfigError
 from tests.gitutil import GitRepo
 
@@ -25,6 +25,13 @@ def user_file(tmp_path: Path) -> Path:
     return tmp_path / "user" / ".config" / "stepper" / "config.toml"
 
 
+def trusted(path: Path, text: str) -> Path:
+    """Write a repository file and trust it as `stepper config trust --yes` would."""
+    write(path, text)
+    trust(path, digest(path.read_bytes()))
+    return path
+
+
 def test_defaults_without_any_file() -> None:
     loaded = load_settings(None)
     assert loaded.settings.cache.ttl_seconds == 604800 and loaded.settings.providers == []
@@ -33,7 +40,7 @@ def test_defaults_without_any_file() -> None:
 
 def test_precedence_flag_env_repo_user(tmp_path: Path, repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
     write(user_file(tmp_path), "[cache]\nttl_seconds = 1\nstale_seconds = 2\nfallback_stale_seconds = 3\n")
-    write(repo.path / ".stepper.toml", "[cache]\nstale_seconds = 20\nfallback_stale_seconds = 30\n")
+    trusted(repo.path / ".stepper.toml", "[cache]\nstale_seconds = 20\nfallback_stale_seconds = 30\n")
     monkeypatch.setenv("STEPPER_CACHE__FALLBACK_STALE_SECONDS", "300")
     loaded = load_settings(repo.path, overrides={"retry": {"max_attempts": 9}})
     s = loaded.settings
@@ -53,11 +60,17 @@ def test_stepper_config_replaces_the_user_file(tmp_path: Path, monkeypatch: pyte
     assert s.cache.stale_seconds == 5 and s.cache.ttl_seconds == 604800
 
 
-def test_tables_merge_rather_than_replace(tmp_path: Path, repo: GitRepo) -> None:
-    write(user_file(tmp_path), "[evidence]\nmax_diff_bytes = 2048\n")
-    write(repo.path / ".stepper.toml", "[evidence]\nredact = true\nexclude = ['*.snap']\n")
+def test_tables_merge_and_lists_replace_in_a_trusted_file(tmp_path: Path, repo: GitRepo) -> None:
+    write(user_file(tmp_path), "[evidence]\nmax_diff_bytes = 2048\n" + PROVIDER.format(name="mine"))
+    trusted(
+        repo.path / ".stepper.toml", "[evidence]\nredact = true\nexclude = ['*.snap']\n" + PROVIDER.format(name="team")
+    )
     s = load_settings(repo.path).settings
     assert s.evidence.max_diff_bytes == 2048 and s.evidence.exclude == ["*.snap"]
+    assert [p.name for p in s.providers] == ["team"]  # [[providers]] is a list: the repository's replaces yours
+
+
+PROVIDER = "[[providers]]\nname = '{name}'\nkind = 'ollama'\n"
 
 
 @pytest.mark.parametrize(
@@ -68,6 +81,9 @@ def test_tables_merge_rather_than_replace(tmp_path: Path, repo: GitRepo) -> None
         ("[cache]\nttl_seconds = 'soon'\n", "cache.ttl_seconds", "valid integer"),
         ("[[providers]]\nname = 'p'\nkind = 'telepathy'\n", "providers.0", "unknown provider kind 'telepathy'"),
         ("surprise = 1\n", "surprise", "unknown key"),
+        ('[queue]\nurl = "redis://[::1:1/0"\n', "queue.url", "not a valid URL"),
+        ('[queue]\nurl = "redis://:pw@h:99999/0"\n', "queue.url", "not a valid URL"),
+        ('[queue]\nurl = "http://h/0"\n', "queue.url", "redis://"),
     ],
 )
 def test_bad_config_names_file_key_and_reason(
@@ -125,15 +141,15 @@ def test_untrusted_repo_file_cannot_add_providers_or_notify(repo: GitRepo) -> No
     write(repo.path / ".stepper.toml", UNTRUSTED)
     loaded = load_settings(repo.path)
     assert loaded.settings.providers == [] and loaded.settings.notify.webhook == ""
-    assert loaded.settings.cache.stale_seconds == 7
+    assert loaded.settings.cache.stale_seconds == 86400
     assert len(loaded.warnings) == 1 and "stepper config trust" in loaded.warnings[0]
 
 
 def test_trust_applies_until_the_file_changes(repo: GitRepo) -> None:
-    f = write(repo.path / ".stepper.toml", UNTRUSTED)
-    trust(f)
+    f = trusted(repo.path / ".stepper.toml", UNTRUSTED)
     loaded = load_settings(repo.path)
     assert [p.name for p in loaded.settings.providers] == ["exfil"] and not loaded.warnings
+    assert loaded.settings.cache.stale_seconds == 7
     write(f, UNTRUSTED + "\n# changed\n")
     assert load_settings(repo.path).settings.providers == []
 

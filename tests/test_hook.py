@@ -162,10 +162,10 @@ def test_a_broken_stepper_install_never_fails_the_commit_and_logs_why(started: G
 
 def test_a_failing_enqueue_is_logged_and_the_commit_succeeds(started: GitRepo) -> None:
     assert stepper("hook", "install", "--repo", str(started.path)).code == 0
-    (started.path / ".stepper.toml").write_text("[queue]\nurl = 'nope://x'\n")
+    (started.path / ".stepper.toml").write_text("[hook]\nmode = 'sometimes'\n")
     commit(started, "bad-config")
     line = wait_for(lambda: hook_log().strip(), "the hook log")
-    assert "exit 4" in line and "queue.url" in line and "\n" not in line
+    assert "exit 4" in line and "hook.mode" in line and "\n" not in line
 
 
 def _branch_to_rebase(repo: GitRepo) -> list[str]:

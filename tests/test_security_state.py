@@ -102,7 +102,7 @@ def test_a_full_flow_leaves_owner_only_state_and_the_key_nowhere(
         repo.commit("feat: a", ("a.py", "a = 1\n"))
         (repo.path / ".stepper.toml").write_text("[cache]\nstale_seconds = 3600\n")
         repo.commit("chore: repo settings", (".stepper.toml", "[cache]\nstale_seconds = 3600\n"))
-        assert run("config", "trust").code == 0
+        assert run("config", "trust", "--yes").code == 0
         report = run("report", "HEAD~1", "--format", "json", "--verbose", "--debug")
         assert report.code == 0 and json.loads(report.out)["provider"] == "primary"
         assert run("hook", "install").code == 0

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from .common import DebugOpt, JsonOpt, QuietOpt, RepoOpt, emit, emit_json, warn
 from .helptext import examples
+
+if TYPE_CHECKING:
+    from ..config.settings import HookSettings
 
 app = typer.Typer(
     help="Install, remove or inspect the git post-commit hook.",
@@ -82,22 +86,24 @@ def install(
 def uninstall(repo: RepoOpt = Path("."), as_json: JsonOpt = False, quiet: QuietOpt = False,
               debug: DebugOpt = False) -> None:  # fmt: skip
     """Remove stepper's block from the post-commit hook, leaving the rest byte for byte."""
-    from .. import api
     from ..git import hook
+    from ..git.commits import open_repo
 
-    ctx = api.open_context(repo)
-    path, action = hook.uninstall(ctx.repo)
+    path, action = hook.uninstall(open_repo(repo))  # no configuration needed: a broken one cannot lock you out
     _done(path, action, as_json, quiet)
 
 
 @app.command("status", epilog=examples("stepper hook status", "stepper hook status --json"))
 def status(repo: RepoOpt = Path("."), as_json: JsonOpt = False, debug: DebugOpt = False) -> None:
     """Show where the hook is, what it records, and its recent errors (from the hook log)."""
-    from .. import api
     from ..git import hook
+    from ..git.commits import open_repo
 
-    ctx = api.open_context(repo)
-    state = hook.status(ctx.repo, ctx.settings.hook)
+    found = open_repo(repo)
+    settings, problem = _hook_settings(found.root)
+    state = hook.status(found, settings)
+    if problem:
+        state = dataclasses.replace(state, notes=[*state.notes, problem])
     if as_json:
         emit_json(state.to_json())
         return
@@ -109,6 +115,17 @@ def status(repo: RepoOpt = Path("."), as_json: JsonOpt = False, debug: DebugOpt 
     lines.append(f"log: {state.log}")
     lines += ["recent errors:", *[f"  {e}" for e in state.recent_errors]] if state.recent_errors else []
     emit("\n".join(lines))
+
+
+def _hook_settings(root: Path) -> tuple[HookSettings | None, str]:
+    """The [hook] settings to compare the installed hook with; None (and why) when the config does not load."""
+    from ..config.settings import load_settings
+    from ..errors import ConfigError
+
+    try:
+        return load_settings(root).settings.hook, ""
+    except ConfigError as exc:
+        return None, f"the configuration does not load, so [hook] was not compared ({exc.message})"
 
 
 def _done(path: Path, action: str, as_json: bool, quiet: bool) -> None:

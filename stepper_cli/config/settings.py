@@ -1,28 +1,33 @@
-"""Configuration: the pydantic-settings model, its layered sources, provenance and repo trust.
+"""Configuration: the settings model, and `load_settings`, which layers its sources per call.
 
 Precedence (highest first): flags > STEPPER_* env > repo .stepper.toml > STEPPER_CONFIG or user file >
-defaults. Tables are merged key by key, not replaced.
+defaults. Tables are merged key by key; lists (`exclude`, `[[providers]]`) replace the list below them.
+An untrusted repository file contributes only the keys of the allow-list (allowlist.py).
+
+Loading is pure: no module-level state. Each call reads the files and the environment (through
+pydantic-settings' env source, per call) and validates the merged data; `Settings` is a plain model that
+validates only what it is given, so any thread may load any repository's settings at any time.
 """
 
 from __future__ import annotations
 
-import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ..errors import ConfigError
-from .paths import user_config_path
+from .allowlist import shown, untrusted_part, warning_line
 from .presets import KINDS, PRESETS
-from .trust import is_trusted
+from .sources import REPO_FILE, config_error, config_files, env_layer, flatten, merge, parse_toml, read_bytes
+from .trust import digest, is_trusted
 
-REPO_FILE = ".stepper.toml"
-_FLAT = "Stepper's settings are tables of plain values; see config.example.toml."
-UNTRUSTED_KEYS = ("providers", "notify")
+__all__ = ["REPO_FILE", "LoadedConfig", "Settings", "config_files", "load_settings"]
+
+PROMPT_STYLES = ("comprehensive", "simple")  # the built-in templates (generate/prompt.py; a test keeps them equal)
 
 
 class _Section(BaseModel):
@@ -53,11 +58,31 @@ class QueueSettings(_Section):
     lease_seconds: float = Field(60, gt=0)
     concurrency: int = Field(4, ge=1, le=64)
 
+    @field_validator("url")
+    @classmethod
+    def _store_url(cls, url: str) -> str:
+        # checked here so that a bad URL is exit 4 naming its file on every command (the value is not echoed:
+        # it may hold a password)
+        if not url.strip():
+            return url
+        try:
+            parts = urlsplit(url.strip())
+            parts.port  # noqa: B018 - parsing the port is the check (a port out of range raises)
+        except ValueError as exc:
+            raise ValueError(f"it is not a valid URL ({exc})") from None
+        if parts.scheme.lower() not in ("redis", "rediss") or not parts.hostname:
+            raise ValueError("use redis://[:password@]host:port/db or rediss://…, or leave it empty for local files")
+        return url
+
 
 class EvidenceSettings(_Section):
     max_diff_bytes: int = Field(49152, ge=1024)
     exclude: list[str] = ["*.lock", "package-lock.json", "*.min.js", "vendor/**"]
     redact: bool = True
+
+
+class PromptSettings(_Section):
+    style: Literal["", "comprehensive", "simple"] = ""
 
 
 class HookSettings(_Section):
@@ -121,10 +146,10 @@ class ProviderSettings(_Section):
         return {**{k: v for k, v in preset.items() if v}, **data, "kind": preset["kind"]}
 
 
-class Settings(BaseSettings):
-    """Every configuration key of stepper, with its default."""
+class Settings(BaseModel):
+    """Every configuration key of stepper, with its default (constructing one validates only what it is given)."""
 
-    model_config = SettingsConfigDict(env_prefix="STEPPER_", env_nested_delimiter="__", extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     providers: list[ProviderSettings] = []
     retry: RetrySettings = RetrySettings()
@@ -132,6 +157,7 @@ class Settings(BaseSettings):
     cache: CacheSettings = CacheSettings()
     queue: QueueSettings = QueueSettings()
     evidence: EvidenceSettings = EvidenceSettings()
+    prompt: PromptSettings = PromptSettings()
     hook: HookSettings = HookSettings()
     notify: NotifySettings = NotifySettings()
     notes: NotesSettings = NotesSettings()
@@ -146,29 +172,31 @@ class Settings(BaseSettings):
             raise ValueError(f"provider names must be unique and not 'local': {', '.join(dupes)}")
         return providers
 
+    @model_validator(mode="before")
     @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings, env_settings, _FileSource(settings_cls))
+    def _apply_prompt_style(cls, data: Any) -> Any:
+        # prompt.style picks the built-in template of every provider that uses one (a template file stays)
+        if not isinstance(data, dict) or not isinstance(data.get("providers"), list):
+            return data
+        section = data.get("prompt")
+        style = section.get("style") if isinstance(section, dict) else getattr(section, "style", "")
+        if style not in PROMPT_STYLES:
+            return data
+        return {**data, "providers": [_restyle(p, style) for p in data["providers"]]}
 
 
-_file_layer: dict[str, Any] = {}
+class _FromEnv(BaseSettings, Settings):
+    """The same keys as STEPPER_* variables (nested with __); only read by `env_layer`, never built."""
+
+    model_config = SettingsConfigDict(env_prefix="STEPPER_", env_nested_delimiter="__", extra="forbid")
 
 
-class _FileSource(PydanticBaseSettingsSource):
-    """The merged TOML files, handed over by `load_settings` (pydantic-settings calls this)."""
-
-    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
-        return _file_layer.get(field_name), field_name, False
-
-    def __call__(self) -> dict[str, Any]:
-        return dict(_file_layer)
+def _restyle(provider: Any, style: str) -> Any:
+    if isinstance(provider, dict) and provider.get("prompt", "comprehensive") in PROMPT_STYLES:
+        return {**provider, "prompt": style}
+    if isinstance(provider, ProviderSettings) and provider.prompt in PROMPT_STYLES:
+        return provider.model_copy(update={"prompt": style})
+    return provider
 
 
 @dataclass
@@ -181,116 +209,58 @@ class LoadedConfig:
     warnings: list[str] = field(default_factory=list)
 
 
-def config_files(repo_root: Path | None) -> list[Path]:
-    """Return the config files that apply, lowest precedence first (existing ones only)."""
-    explicit = os.environ.get("STEPPER_CONFIG")
-    first = Path(explicit).expanduser() if explicit else user_config_path()
-    files = [first] if explicit or first.is_file() else []
-    if repo_root is not None and (repo_root / REPO_FILE).is_file():
-        files.append(repo_root / REPO_FILE)
-    return files
+def load_settings(
+    repo_root: Path | None = None, overrides: dict[str, Any] | None = None, *, assume_trusted: bool = False
+) -> LoadedConfig:
+    """Load and validate configuration for a repository (or none), with provenance.
 
-
-def load_settings(repo_root: Path | None = None, overrides: dict[str, Any] | None = None) -> LoadedConfig:
-    """Load and validate configuration for a repository (or none), with provenance."""
+    assume_trusted: apply the repository's file whole, as `stepper config trust` checks it before asking.
+    """
     files = config_files(repo_root)
     merged: dict[str, Any] = {}
     sources: dict[str, str] = {}
     warnings: list[str] = []
     for path in files:
-        data = read_toml(path)
-        if path.name == REPO_FILE and not is_trusted(path):
-            data = _strip_untrusted(path, data, warnings)
-        try:
-            _merge(merged, data, sources, str(path))
-        except RecursionError as exc:  # [a.a.a....] table headers thousands deep
-            raise ConfigError("it is nested too deeply to read", file=str(path), hint=_FLAT) from exc
-    env_keys = _env_keys()
-    for key in env_keys:
-        sources[key] = f"env {env_keys[key]}"
-    for key in _flatten(overrides or {}):
-        sources[key] = "flag"
-    global _file_layer
-    _file_layer = merged
+        data = _file_layer(path, None if assume_trusted else repo_root, merged, warnings)
+        merge(merged, data, sources, str(path))
+    env, names = env_layer(_FromEnv)
+    merge(merged, env, {}, "env")
+    for key in flatten(env):
+        sources[key] = "env " + next((v for k, v in names.items() if key == k or key.startswith(k + ".")), "")
+    merge(merged, overrides or {}, sources, "flag")
     try:
-        settings = Settings(**(overrides or {}))
+        settings = Settings(**merged)
     except ValidationError as exc:
-        raise _config_error(exc, sources) from exc
-    finally:
-        _file_layer = {}
+        raise config_error(exc, sources) from exc
     return LoadedConfig(settings=settings, files=files, sources=sources, warnings=warnings)
 
 
-def read_toml(path: Path) -> dict[str, Any]:
-    """Parse one TOML file; any problem is a ConfigError naming the file."""
+def _file_layer(path: Path, repo_root: Path | None, below: dict[str, Any], warnings: list[str]) -> dict[str, Any]:
+    """One file's data; an untrusted repository file only as far as the allow-list lets it."""
+    raw = read_bytes(path)
+    data = parse_toml(path, raw)
+    if repo_root is None or path != repo_root / REPO_FILE or is_trusted(path, digest(raw)):
+        return data
     try:
-        with path.open("rb") as fh:
-            return tomllib.load(fh)
-    except FileNotFoundError as exc:
-        raise ConfigError("the file does not exist", file=str(path), hint="Unset STEPPER_CONFIG or create it.") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"not valid TOML ({exc})", file=str(path)) from exc
-    except RecursionError as exc:  # arrays or inline tables nested thousands deep
-        raise ConfigError("it is nested too deeply to read", file=str(path), hint=_FLAT) from exc
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read it ({exc})", file=str(path)) from exc
+        applied, ignored = untrusted_part(data, defaults_under(below))
+    except RecursionError as exc:
+        raise ConfigError("it is nested too deeply to read", file=shown(str(path))) from exc
+    if ignored:
+        warnings.append(warning_line(str(path), str(repo_root), ignored))
+    return applied
 
 
-def _strip_untrusted(path: Path, data: dict[str, Any], warnings: list[str]) -> dict[str, Any]:
-    dropped = [k for k in UNTRUSTED_KEYS if k in data]
-    if dropped:
-        warnings.append(
-            f"warning: ignoring [{'], ['.join(dropped)}] in {path} until you run 'stepper config trust' there"
-        )
-    return {k: v for k, v in data.items() if k not in UNTRUSTED_KEYS}
+def user_layer(repo_root: Path) -> dict[str, Any]:
+    """The defaults with the user's file (or STEPPER_CONFIG) on top: what the repository's file sits on."""
+    merged: dict[str, Any] = {}
+    for path in config_files(repo_root):
+        if path != repo_root / REPO_FILE:
+            merge(merged, parse_toml(path, read_bytes(path)), {}, str(path))
+    return defaults_under(merged)
 
 
-def _merge(into: dict[str, Any], data: dict[str, Any], sources: dict[str, str], label: str, prefix: str = "") -> None:
-    for key, value in data.items():
-        dotted = f"{prefix}{key}"
-        if isinstance(value, dict) and isinstance(into.get(key), dict):
-            _merge(into[key], value, sources, label, dotted + ".")
-            continue
-        into[key] = _copy(value)
-        for sub in _flatten({key: value}, prefix):
-            sources[sub] = label
-
-
-def _copy(value: Any) -> Any:
-    return {k: _copy(v) for k, v in value.items()} if isinstance(value, dict) else value
-
-
-def _flatten(data: dict[str, Any], prefix: str = "") -> list[str]:
-    keys: list[str] = []
-    for key, value in data.items():
-        if isinstance(value, dict) and value:
-            keys.extend(_flatten(value, f"{prefix}{key}."))
-        else:
-            keys.append(f"{prefix}{key}")
-    return keys
-
-
-def _env_keys() -> dict[str, str]:
-    found: dict[str, str] = {}
-    for name in os.environ:
-        if name.startswith("STEPPER_") and name not in ("STEPPER_HOME", "STEPPER_CONFIG"):
-            found[name[len("STEPPER_") :].lower().replace("__", ".")] = name
-    return found
-
-
-def _config_error(exc: ValidationError, sources: dict[str, str]) -> ConfigError:
-    err = exc.errors()[0]
-    loc = [str(p) for p in err["loc"]]
-    key = ".".join(loc)
-    origin = next((sources[k] for k in (key, *_parents(loc)) if k in sources), None)
-    if origin is None:  # a whole table is wrong (an unknown [section]): where do its keys come from?
-        origin = next((v for k, v in sources.items() if k.startswith(f"{key}.")), None)
-    if origin is None and loc and loc[0] == "providers":
-        origin = next((v for k, v in sources.items() if k.startswith("providers")), None)
-    reason = "unknown key" if err["type"] == "extra_forbidden" else err["msg"].removeprefix("Value error, ")
-    shown = key if key.isprintable() else key.encode("unicode_escape").decode()  # a key may hold a newline
-    return ConfigError(reason, file=origin or "defaults", key=shown)
-
-
-def _parents(loc: list[str]) -> list[str]:
-    return [".".join(loc[:i]) for i in range(len(loc) - 1, 0, -1)]
+def defaults_under(layer: dict[str, Any]) -> dict[str, Any]:
+    """The defaults with a layer merged on top: the values an untrusted file's rules compare with."""
+    values = Settings().model_dump()
+    merge(values, layer, {}, "below")
+    return values

@@ -1,39 +1,47 @@
-"""Trust records for repositories' own .stepper.toml files (by path and content hash)."""
+"""Trust records for repositories' own .stepper.toml files (by path and content hash), as direnv keeps them.
+
+STEPPER_HOME/trust.json maps a file's absolute path (not resolved: a link in another repository to a trusted
+file is not trusted) to the sha256 of the content that was trusted. Any change to the file (or a move) needs
+trust again. A record that cannot be read trusts nothing.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 
+from ..errors import StorageError
 from .paths import stepper_home, write_private
+
+
+def digest(raw: bytes) -> str:
+    """The hash a trust record keeps for a file's content."""
+    return hashlib.sha256(raw).hexdigest()
 
 
 def _records_path() -> Path:
     return stepper_home() / "trust.json"
 
 
-def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def _records() -> dict[str, str]:
-    try:
-        data = json.loads(_records_path().read_text())
-    except (OSError, ValueError):
+    env = os.environ.get("STEPPER_HOME")
+    try:  # reading never creates STEPPER_HOME: a folder that is not there holds no trust
+        path = Path(env).expanduser() / "trust.json" if env else _records_path()
+        data = json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError, StorageError):
         return {}
-    return data if isinstance(data, dict) else {}
+    return {k: v for k, v in data.items() if isinstance(v, str)} if isinstance(data, dict) else {}
 
 
-def is_trusted(path: Path) -> bool:
-    """Whether this exact file content was trusted at this path."""
-    return _records().get(str(path.resolve())) == _digest(path)
+def is_trusted(path: Path, content_digest: str) -> bool:
+    """Whether this content (by its digest) was trusted at this path."""
+    return _records().get(os.path.abspath(path)) == content_digest
 
 
-def trust(path: Path) -> str:
-    """Record the file's current content as trusted; return its hash."""
+def trust(path: Path, content_digest: str) -> None:
+    """Record this content of the file (the content that was shown to the user) as trusted."""
     records = _records()
-    digest = _digest(path)
-    records[str(path.resolve())] = digest
+    records[os.path.abspath(path)] = content_digest
     write_private(_records_path(), json.dumps(records, indent=2, sort_keys=True).encode())
-    return digest

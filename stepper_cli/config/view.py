@@ -3,14 +3,18 @@ the starter file and trusting a repository's file."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..errors import ConfigError, UsageError
+from .allowlist import Beyond, beyond
 from .paths import stepper_home, user_config_path
-from .settings import REPO_FILE, config_files, load_settings
-from .trust import trust
+from .settings import REPO_FILE, config_files, load_settings, user_layer
+from .sources import parse_toml, read_bytes
+from .trust import digest, trust
 from .urls import mask_url
 
 SECRET_WORDS = ("password", "secret", "token", "key")
@@ -43,13 +47,30 @@ def _list_source(key: str, sources: dict[str, str]) -> str | None:
 
 
 def _mask(key: str, value: Any) -> Any:
+    if isinstance(value, list):
+        return [_mask(key, v) for v in value]
+    if isinstance(value, dict):
+        return {k: _mask(f"{key}.{k}", v) for k, v in value.items()}
     if isinstance(value, str) and value:
+        if key.rsplit(".", 1)[-1] == "webhook":  # a webhook's path is often its token (Slack, Discord)
+            return _mask_path(value)
         if "://" in value:
             return mask_url(value)
         leaf = key.rsplit(".", 1)[-1]
         if any(w in leaf for w in SECRET_WORDS) and not leaf.endswith("_env"):
             return "***"
     return value
+
+
+def _mask_path(url: str) -> str:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<unparseable URL>"
+    if not parts.netloc:
+        return "***"
+    host = parts.netloc.rpartition("@")[2]
+    return f"{parts.scheme}://{host}" + ("/***" if parts.path.strip("/") or parts.query else "")
 
 
 def config_locations(root: Path | None) -> dict[str, str]:
@@ -79,9 +100,34 @@ def write_starter(target: Path | None, *, force: bool) -> Path:
     return path
 
 
-def trust_repo_file(root: Path) -> tuple[Path, str]:
-    """Trust the .stepper.toml of the repository at root as it is now."""
+@dataclass(frozen=True)
+class TrustPlan:
+    """What trusting a repository's file would turn on (secrets masked), and the content it would trust."""
+
+    file: Path
+    digest: str
+    turns_on: list[Beyond]
+
+    def to_json(self, trusted: bool) -> dict[str, Any]:
+        return {"file": str(self.file), "sha256": self.digest, "trusted": trusted,
+                "turns_on": [{"key": b.key, "value": b.value, "note": b.note} for b in self.turns_on]}  # fmt: skip
+
+
+def trust_plan(root: Path) -> TrustPlan:
+    """Read the repository's .stepper.toml and list what it sets beyond the allow-list (masked).
+
+    The file is validated as it would apply once trusted: a file that would break every command is refused.
+    """
     file = root / REPO_FILE
     if not file.is_file():
         raise ConfigError("there is no file to trust", file=str(file), hint="Create .stepper.toml first.")
-    return file, trust(file)
+    raw = read_bytes(file)
+    data = parse_toml(file, raw)
+    load_settings(root, assume_trusted=True)
+    found = [Beyond(b.key, _mask(b.key, b.value), b.note) for b in beyond(data, user_layer(root))]
+    return TrustPlan(file, digest(raw), found)
+
+
+def trust_repo_file(plan: TrustPlan) -> None:
+    """Trust the content the plan was made from (an edit since then needs trust again)."""
+    trust(plan.file, plan.digest)

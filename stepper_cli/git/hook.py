@@ -119,8 +119,11 @@ def uninstall(repo: Repo) -> tuple[Path, Action]:
     return path, "removed"
 
 
-def status(repo: Repo, settings: HookSettings, tail: int = 5) -> HookStatus:
-    """Report the hook's state, the values its block records, mismatches with config, and recent errors."""
+def status(repo: Repo, settings: HookSettings | None, tail: int = 5) -> HookStatus:
+    """Report the hook's state, the values its block records, mismatches with config, and recent errors.
+
+    settings None (a configuration that does not load): the recorded values are not compared with it.
+    """
     path = _target(hook_path(repo))
     content = _read(path) if path.exists() else b""
     span = _find_block(path, content) if content else None
@@ -144,11 +147,11 @@ def _problems(path: Path, values: dict[str, str]) -> list[str]:
     return found
 
 
-def _notes(repo: Repo, path: Path, values: dict[str, str], settings: HookSettings) -> list[str]:
+def _notes(repo: Repo, path: Path, values: dict[str, str], settings: HookSettings | None) -> list[str]:
     found = []
-    if values.get("mode") != settings.mode:
+    if settings is not None and values.get("mode") != settings.mode:
         found.append(f"installed in mode '{values.get('mode')}' while hook.mode is '{settings.mode}'")
-    if values.get("skip_rebase") != ("1" if settings.skip_during_rebase else "0"):
+    if settings is not None and values.get("skip_rebase") != ("1" if settings.skip_during_rebase else "0"):
         found.append("hook.skip_during_rebase differs from the installed hook; run 'stepper hook install'")
     if repo.root in path.parents and repo.git_dir not in path.parents:
         found.append("the hooks folder is inside the work tree (core.hooksPath): the change shows in git status")
