@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import analyzer, enqueue, failover, hook, report, throughput
+from benchmarks import analyzer, enqueue, failover, hook, redact, report, throughput
 from benchmarks.common import PYTHON, Result
 
 BENCHMARKS: dict[str, Callable[[], list[Result]]] = {
@@ -29,6 +29,7 @@ BENCHMARKS: dict[str, Callable[[], list[Result]]] = {
     "throughput": throughput.run,  # 4. worker throughput at concurrency 1/4/8/16
     "analyzer": analyzer.run,  # 5. the local analyzer on a 5,000-file, 200k-line commit
     "failover": failover.run,  # 6. time to a report with the first provider refusing, breaker closed vs open
+    "redact": redact.run,  # 7. redaction: import cost, a 48 KB diff without and with candidates
 }
 RESULTS = Path(__file__).parent / "results"
 

@@ -4,13 +4,18 @@ ordinary code are left alone. All secrets here are fake but well formed, built i
 from __future__ import annotations
 
 import base64
+import subprocess
+import sys
 import textwrap
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from stepper_cli.generate import redact as redaction
 from stepper_cli.generate.redact import redact
+from stepper_cli.generate.redact_rules import CONTEXTS, FORMATS, Rule
+from tests.redact_corpus import NEGATIVES, POSITIVES
 
 
 def fake(sample: str, length: int) -> str:
@@ -285,3 +290,75 @@ def test_several_megabytes_of_diff_are_redacted_and_counted() -> None:
     assert count == copies
     assert GITHUB not in out
     assert out.count('+GITHUB_TOKEN = "[REDACTED:github-token]"') == copies
+
+
+@pytest.mark.parametrize(
+    ("line", "secret", "kind"), POSITIVES, ids=[f"{k}-{i}" for i, (_, _, k) in enumerate(POSITIVES)]
+)
+def test_every_kind_of_the_recall_corpus_is_replaced_and_nothing_else(line: str, secret: str, kind: str) -> None:
+    out, count = redact(line + "\n")
+    assert (out, count) == (line.replace(secret, f"[REDACTED:{kind}]") + "\n", 1)
+
+
+@pytest.mark.parametrize("line", NEGATIVES)
+def test_labels_references_counts_hashes_and_public_keys_of_the_corpus_are_left_alone(line: str) -> None:
+    assert redact(line + "\n") == (line + "\n", 0)
+
+
+def test_the_whole_corpus_in_one_diff_loses_every_secret_and_keeps_every_other_line() -> None:
+    text = "\n".join(line for pair in zip(NEGATIVES, POSITIVES, strict=False) for line in (pair[0], pair[1][0]))
+    text += "\n" + "\n".join(line for line, _, _ in POSITIVES[len(NEGATIVES) :]) + "\n"
+    out, count = redact(text)
+    assert count == len(POSITIVES)
+    assert not any(secret in out for _, secret, _ in POSITIVES)
+    assert all(line + "\n" in out for line in NEGATIVES)
+    assert redact(out) == (out, 0)
+
+
+def test_a_pgpass_password_may_hold_an_escaped_colon() -> None:
+    assert redact("+db:5432:app:svc:pa\\:ss-w0rd\n") == ("+db:5432:app:svc:[REDACTED:pgpass]\n", 1)
+
+
+def test_a_docker_auth_value_that_is_not_base64_of_a_user_and_password_is_kept() -> None:
+    assert redact('+  "auth": "required"\n')[1] == 0
+    assert redact(f'+  "auth": "{base64.b64encode(b"u:p4ss-w0rd").decode()}"\n')[1] == 1
+
+
+def test_importing_redaction_compiles_no_pattern() -> None:
+    code = (
+        "import re; calls = []; c = re.compile\n"
+        "re.compile = lambda *a, **k: (calls.append(a[0]), c(*a, **k))[1]\n"
+        "import stepper_cli.generate.redact as r\n"
+        "print(len(calls))\n"
+        "r.redact('+    return sum(item.price for item in items)\\n' * 500)\n"
+        "print(len(calls))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["0", "0"]
+
+
+def test_a_text_without_any_keyword_runs_no_rule() -> None:
+    redaction._scans.cache_clear()
+    assert redact("+    return sum(item.price for item in items)\n" * 500)[1] == 0
+    assert redaction._scans.cache_info().currsize == 0
+
+
+def test_only_the_rules_whose_keyword_appears_are_compiled() -> None:
+    redaction._scans.cache_clear()
+    redact(f"+{GITHUB}\n")
+    assert redaction._scans.cache_info().currsize == 1
+    github = tuple(i for i, rule in enumerate(FORMATS) if "ghp_" in rule.starts)
+    redaction._scans(FORMATS, github)
+    assert redaction._scans.cache_info().hits == 1  # what the text selected: the GitHub rule alone
+
+
+# rules whose keyword is a word of the context rather than part of the match: `curl -u user:pw` (plain `-u` is
+# everywhere in shell), `hex.DecodeString(` (the Go package name is in the text, not in the start)
+CONTEXT_KEYWORDS = {("basic-auth", "-u"), ("basic-auth", "--user"), ("hex-key", "DecodeString(")}
+
+
+@pytest.mark.parametrize("rule", [*FORMATS, *CONTEXTS], ids=lambda rule: rule.kind)
+def test_every_start_of_a_rule_holds_one_of_its_keywords_so_the_prefilter_never_hides_a_match(rule: Rule) -> None:
+    assert all(k == k.lower() for k in rule.keywords) and rule.keywords
+    for start in rule.starts:
+        assert any(k in start.lower() for k in rule.keywords) or (rule.kind, start) in CONTEXT_KEYWORDS
