@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import analyzer, enqueue, failover, hook, redact, report, throughput
+from benchmarks import analyzer, enqueue, failover, hook, ranges, redact, report, throughput
 from benchmarks.common import PYTHON, Result
 
 BENCHMARKS: dict[str, Callable[[], list[Result]]] = {
@@ -30,6 +30,7 @@ BENCHMARKS: dict[str, Callable[[], list[Result]]] = {
     "analyzer": analyzer.run,  # 5. the local analyzer on a 5,000-file, 200k-line commit
     "failover": failover.run,  # 6. time to a report with the first provider refusing, breaker closed vs open
     "redact": redact.run,  # 7. redaction: import cost, a 48 KB diff without and with candidates
+    "ranges": ranges.run,  # 8. a 200-commit range (report warm and cold, enqueue) vs `git log -p` of it
 }
 RESULTS = Path(__file__).parent / "results"
 

@@ -23,6 +23,7 @@ from .generate.pipeline import generate_report as generate_report
 from .generate.pipeline import generate_reports as generate_reports
 from .generate.pipeline import report_cache as report_cache
 from .generate.pipeline import report_for_sha as report_for_sha
+from .generate.pipeline import reports_for_shas as reports_for_shas
 from .jobs.library import cache_entry as cache_entry
 from .jobs.library import cache_stats as cache_stats
 from .jobs.library import clear_cache as clear_cache

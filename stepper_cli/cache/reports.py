@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from ..git.batch import PatchIdStream
     from ..git.commits import Repo
     from ..store import Store
 
@@ -88,6 +89,7 @@ class ReportCache:
     ) -> None:  # fmt: skip
         self.store, self.repo, self.templates, self.policy, self.clock = store, repo, templates, policy, clock
         self.patch_ids = {} if patch_ids is None else patch_ids  # sha → patch-id, computed at most once
+        self._stream: PatchIdStream | None = None
 
     @property
     def enabled(self) -> bool:
@@ -99,6 +101,28 @@ class ReportCache:
     def entry(self, sha: str) -> Entry | None:
         """The raw entry of a commit (any state), or None."""
         return self.store.get(REPORT_PREFIX + self.key(sha))
+
+    def missing(self, shas: list[str]) -> list[str]:
+        """The commits without a fresh result of their own: a batch lookup (store reads only, no git)."""
+        now = self.clock()
+        return [sha for sha in shas if self.policy.age_state(self.entry(sha) or {}, now) != "fresh"]
+
+    def prefetch_patch_ids(self, shas: list[str]) -> None:
+        """Compute the patch ids of many commits in one git stream (a range would start two processes each)."""
+        from ..git.batch import patch_ids
+
+        todo = [sha for sha in shas if sha not in self.patch_ids]
+        if len(todo) > 1:
+            self.patch_ids.update(patch_ids(self.repo, todo))
+
+    def stream_patch_ids(self, shas: list[str]) -> PatchIdStream | None:
+        """Start computing the patch ids of many commits in one git stream, read as lookups need them; the
+        caller closes the stream it gets (None: nothing to compute)."""
+        from ..git.batch import PatchIdStream
+
+        todo = [sha for sha in shas if sha not in self.patch_ids]
+        self._stream = PatchIdStream(self.repo, todo) if len(todo) > 1 else None
+        return self._stream
 
     def lookup(self, sha: str) -> Hit | None:
         """The commit's result, fresh or stale; else a fresh one of the same patch (copied under this key)."""
@@ -150,7 +174,8 @@ class ReportCache:
 
     def _patch_id(self, sha: str) -> str | None:
         if sha not in self.patch_ids:
-            self.patch_ids[sha] = patch_id(self.repo, sha)
+            stream = self._stream
+            self.patch_ids[sha] = stream.get(sha) if stream is not None and sha in stream else patch_id(self.repo, sha)
         return self.patch_ids[sha]
 
     def _alias_source(self, sha: str) -> Entry | None:

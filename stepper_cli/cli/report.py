@@ -112,11 +112,10 @@ def _generate(ctx: Context, shas: list[str], options: ReportOptions, fmt: Format
     from .. import api
     from .render import dumps
 
-    results = []
-    for sha in _progress(shas, quiet):
-        result = api.report_for_sha(ctx, sha, options)
+    results = []  # a range's commits come from one git stream (generate.pipeline.reports_for_shas)
+    for result in _progress(api.reports_for_shas(ctx, shas, options), len(shas), quiet):
         if verbose and result.cached:
-            warn(f"stepper: {sha[:12]}: a cache hit ({result.provider}); --refresh regenerates it.")
+            warn(f"stepper: {result.commit[:12]}: a cache hit ({result.provider}); --refresh regenerates it.")
         if fmt is Format.jsonl and output is None:
             sys.stdout.write(dumps(result.to_json(), indent=None) + "\n")
             sys.stdout.flush()
@@ -155,11 +154,11 @@ def _dry_run(ctx: Context, rev: str, options: ReportOptions, fmt: Format, output
     return 0
 
 
-def _progress(shas: list[str], quiet: bool) -> Iterable[str]:
+def _progress(results: Iterable[ReportResult], total: int, quiet: bool) -> Iterable[ReportResult]:
     """A progress bar on stderr for a range, on a terminal only (rich honours NO_COLOR)."""
-    if len(shas) < 2 or quiet or not is_tty(sys.stderr):
-        return shas
+    if total < 2 or quiet or not is_tty(sys.stderr):
+        return results
     from rich.console import Console
     from rich.progress import track
 
-    return track(shas, description="Reports", transient=True, console=Console(stderr=True))
+    return track(results, total=total, description="Reports", transient=True, console=Console(stderr=True))

@@ -7,6 +7,8 @@ exclusions, redaction) → chain (providers, then the local analyzer) → valida
 from __future__ import annotations
 
 import time
+from collections import Counter
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,6 +23,7 @@ from .evidence import Evidence, build_evidence
 
 if TYPE_CHECKING:
     from ..cache.reports import Hit, ReportCache
+    from ..git.batch import CommitStream
     from ..providers.base import Prompt
     from .dryrun import DryRun
 
@@ -63,26 +66,65 @@ def generate_reports(
 ) -> list[ReportResult]:
     """Generate the reports of a revision or a range `A..B`, oldest first."""
     ctx = context or open_context(repo)
-    return [report_for_sha(ctx, sha, options or ReportOptions()) for sha in resolve_revs(ctx.repo, spec)]
+    return list(reports_for_shas(ctx, resolve_revs(ctx.repo, spec), options or ReportOptions()))
 
 
-def report_for_sha(ctx: Context, sha: str, options: ReportOptions) -> ReportResult:
-    """The generation path shared by `report` and the worker: a fresh cached report, else a new one."""
+def reports_for_shas(ctx: Context, shas: list[str], options: ReportOptions) -> Iterator[ReportResult]:
+    """The reports of resolved commits, in order. A range costs a constant number of git processes: the cache
+    is read first, and only the commits it lacks are read, in one stream, with their patch ids in another."""
+    if len(shas) < 2:
+        yield from (report_for_sha(ctx, sha, options) for sha in shas)
+        return
+    from ..git.batch import CommitStream
     from ..store.counters import count
 
     cache = report_cache(ctx) if options.use_cache else None
+    todo = shas if cache is None or options.refresh or options.providers else cache.missing(shas)
+    ids = cache.stream_patch_ids(todo) if cache is not None and cache.enabled else None
+    batch = _Batch(CommitStream(ctx.repo, todo), cache, Counter())  # both git streams run while we work
+    try:
+        for sha in shas:
+            yield report_for_sha(ctx, sha, options, batch)
+    finally:
+        batch.commits.close()
+        if ids is not None:
+            ids.close()
+        for (name, status), amount in batch.tally.items():  # one store write per series, not per commit
+            count(ctx.store, name, float(amount), **({"status": status} if status else {}))
+
+
+@dataclass(frozen=True)
+class _Batch:
+    """What the commits of one range share: the commit stream, the cache, and the counts not yet written."""
+
+    commits: CommitStream
+    cache: ReportCache | None
+    tally: Counter[tuple[str, str]]
+
+
+def report_for_sha(ctx: Context, sha: str, options: ReportOptions, batch: _Batch | None = None) -> ReportResult:
+    """The generation path shared by `report` and the worker: a fresh cached report, else a new one."""
+    from ..store.counters import count
+
+    def counted(name: str, status: str = "") -> None:
+        if batch is not None:
+            batch.tally[name, status] += 1
+        else:
+            count(ctx.store, name, 1.0, **({"status": status} if status else {}))
+
+    cache = batch.cache if batch is not None else report_cache(ctx) if options.use_cache else None
     if cache is not None and not options.refresh and not options.providers:  # --provider asks that chain
         hit = cache.lookup(sha)
         if (cached := _usable(hit, options)) is not None:
-            count(ctx.store, "cache_hits_total", status="alias" if hit and hit.alias else "fresh")
+            counted("cache_hits_total", "alias" if hit and hit.alias else "fresh")
             return cached
         if hit is None and (noted := _from_notes(ctx, sha)) is not None:
-            count(ctx.store, "cache_hits_total", status="notes")
+            counted("cache_hits_total", "notes")
             cache.write(sha, noted.to_json(), noted.fallback)
             return noted
     if cache is not None:
-        count(ctx.store, "cache_misses_total")
-    result = _generate(ctx, sha, options)
+        counted("cache_misses_total")
+    result = _generate(ctx, sha, options, batch.commits.get if batch else lambda sha: read_commit(ctx.repo, sha))
     if cache is not None and not (options.offline or options.providers):  # only the configured chain's reports
         cache.write(sha, result.to_json(), result.fallback)
     return result
@@ -114,9 +156,9 @@ def report_cache(ctx: Context) -> ReportCache:
     return ReportCache(ctx.store, ctx.repo, conf.templates, conf.policy, patch_ids=ctx.patch_ids)
 
 
-def _generate(ctx: Context, sha: str, options: ReportOptions) -> ReportResult:
+def _generate(ctx: Context, sha: str, options: ReportOptions, read: Callable[[str], Commit]) -> ReportResult:
     started = time.monotonic()
-    commit = read_commit(ctx.repo, sha)
+    commit = read(sha)
     evidence = build_evidence(commit, ctx.settings.evidence)
     report, provider, fallback, attempts = _run_chain(ctx, commit, evidence, options)
     return ReportResult(

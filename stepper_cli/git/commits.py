@@ -6,7 +6,7 @@ import os
 import re
 import subprocess
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -186,30 +186,45 @@ def read_commit(repo: Repo, sha: str) -> Commit:
     """Read one commit: metadata, every changed file with counts, and its unified diff.
 
     One `git diff-tree` prints it all (header, raw and numstat records, patch); a merge, which diff-tree
-    does not diff by itself, takes a second one against its first parent.
+    does not diff by itself, takes a second one against its first parent. (git/batch.py reads a range.)
     """
-    fmt = "%H%x00%P%x00%an%x00%ae%x00%aI%x00%cn%x00%ce%x00%cI%x00%B"
-    # An index that does not exist (ENOENT reads as empty) keeps git from reading each changed file back from
-    # the work tree when it matches the commit, which costs five system calls a file: 0.12 s on 5,000 files.
-    no_index = {"GIT_INDEX_FILE": str(repo.git_dir / f"stepper-no-index-{os.urandom(6).hex()}" / "index")}
-    out = git(["diff-tree", "--always", "--root", f"--format={fmt}", *_DIFF_OPTS, sha, "--"], repo.root, env=no_index)
+    no_index = {"GIT_INDEX_FILE": no_index_file(repo)}
+    out = git(["diff-tree", "--always", "--root", f"--format={COMMIT_FORMAT}", *DIFF_OPTS, sha, "--"], repo.root,
+              env=no_index)  # fmt: skip
+    commit = parse_commit(out)
+    if commit.is_merge:
+        changes = git(
+            ["diff-tree", "--no-commit-id", *DIFF_OPTS, commit.parents[0], sha, "--"], repo.root, env=no_index
+        )
+        commit = replace(commit, files=tuple(_changed_files(changes)))
+    return commit
+
+
+COMMIT_FORMAT = "%H%x00%P%x00%an%x00%ae%x00%aI%x00%cn%x00%ce%x00%cI%x00%B"
+
+
+def no_index_file(repo: Repo) -> str:
+    """An index that does not exist (ENOENT reads as empty): it keeps git from reading each changed file back
+    from the work tree when it matches the commit, which costs five system calls a file (0.12 s on 5,000)."""
+    return str(repo.git_dir / f"stepper-no-index-{os.urandom(6).hex()}" / "index")
+
+
+def parse_commit(out: bytes) -> Commit:
+    """A commit from diff-tree's output in COMMIT_FORMAT with the diff options below (header, records, patch)."""
     fields = out.split(b"\x00", 9)
     parts = [_decode(f) for f in fields[:9]]
     message = parts[8].strip("\n")
     subject, _, body = message.partition("\n\n")
-    parents = tuple(parts[1].split())
     changes = fields[9] if len(fields) > 9 else b""
-    if len(parents) > 1:
-        changes = git(["diff-tree", "--no-commit-id", *_DIFF_OPTS, parents[0], sha, "--"], repo.root, env=no_index)
     return Commit(
-        sha=parts[0], parents=parents, author_name=parts[2], author_email=parts[3], author_date=parts[4],
-        committer_name=parts[5], committer_email=parts[6], committer_date=parts[7],
+        sha=parts[0], parents=tuple(parts[1].split()), author_name=parts[2], author_email=parts[3],
+        author_date=parts[4], committer_name=parts[5], committer_email=parts[6], committer_date=parts[7],
         subject=" ".join(subject.split()), body=body.strip(), files=tuple(_changed_files(changes)),
     )  # fmt: skip
 
 
 # raw and numstat records (NUL-separated), then the patch: every changed file against the first parent
-_DIFF_OPTS = ("-z", "--raw", "--numstat", "-p", "-r", "-M", "--no-ext-diff", "--no-textconv", "--no-color")
+DIFF_OPTS = ("-z", "--raw", "--numstat", "-p", "-r", "-M", "--no-ext-diff", "--no-textconv", "--no-color")
 
 
 def _changed_files(out: bytes) -> list[FileChange]:

@@ -56,8 +56,7 @@ def enqueue_sha(cache: ReportCache, ledger: Ledger, push: Push, sha: str, priori
     try:
         push(job["job_id"], priority)
     except (StepperError, OSError):
-        cache.detach_job(sha, job["job_id"])
-        ledger.discard(job["job_id"])
+        _undo(cache, ledger, sha, job["job_id"])
         raise
     return EnqueueResult("stale" if hit else "queued", job["job_id"], sha, key)
 
@@ -67,9 +66,34 @@ def count_answers(store: Store, results: list[EnqueueResult]) -> None:
     by the worker that generates it)."""
     from ..store.counters import count
 
-    for r in results:
-        if r.status in ("cached", "stale"):
-            count(store, "cache_hits_total", status="fresh" if r.status == "cached" else "stale")
+    for status, label in (("cached", "fresh"), ("stale", "stale")):  # one write each, for a whole range
+        if answered := sum(r.status == status for r in results):
+            count(store, "cache_hits_total", float(answered), status=label)
+
+
+def _undo(cache: ReportCache, ledger: Ledger, sha: str, job_id: str) -> None:
+    """Forget a job whose message never reached the queue."""
+    cache.detach_job(sha, job_id)
+    ledger.discard(job_id)
+
+
+def _enqueue_range(cache: ReportCache, ledger: Ledger, url: str, shas: list[str], priority: int) -> list[EnqueueResult]:
+    """Enqueue many commits with their messages in one queue transaction, pushed once the jobs are recorded (if
+    that fails, every job of the range is undone)."""
+    from . import transport as queue
+
+    messages: list[tuple[str, int]] = []
+    results = [enqueue_sha(cache, ledger, lambda job_id, prio: messages.append((job_id, prio)), sha, priority)
+               for sha in shas]  # fmt: skip
+    try:
+        queue.push_many(url, messages)
+    except (StepperError, OSError):
+        pushed = {job_id for job_id, _ in messages}
+        for result in results:
+            if result.job_id in pushed:
+                _undo(cache, ledger, result.commit, result.job_id)
+        raise
+    return results
 
 
 def enqueue_commits(
@@ -85,8 +109,13 @@ def enqueue_commits(
     target = open_store(conf.queue_url) if store is None else store
     try:
         cache = ReportCache(target, repo, conf.templates, conf.policy)
-        send = push or (lambda job_id, prio: queue.push(conf.queue_url, job_id, prio))
-        results = [enqueue_sha(cache, Ledger(target), send, sha, priority) for sha in shas]
+        if len(shas) > 1 and cache.enabled:  # a range: every patch id in one git stream, not two processes each
+            cache.prefetch_patch_ids(cache.missing(shas))
+        if push is not None or len(shas) < 2:
+            send = push or (lambda job_id, prio: queue.push(conf.queue_url, job_id, prio))
+            results = [enqueue_sha(cache, Ledger(target), send, sha, priority) for sha in shas]
+        else:
+            results = _enqueue_range(cache, Ledger(target), conf.queue_url, shas, priority)
         count_answers(target, results)
         return results
     finally:

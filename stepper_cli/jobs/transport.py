@@ -85,6 +85,29 @@ def push(url: str, job_id: str, priority: int = 0, huey: Any = None) -> None:
         target.storage.enqueue(data, priority)
 
 
+def push_many(url: str, messages: list[tuple[str, int]]) -> None:
+    """Put many "run job" messages (job id, priority) on the queue at once: one SQLite transaction (a range's
+    200 jobs cost one commit to disk, not 200), or one huey for Redis."""
+    if url:
+        huey = open_huey(url)
+        for job_id, priority in messages:
+            push(url, job_id, priority, huey)
+        return
+    path = queue_file()
+    if not path.exists():
+        open_huey("")  # huey creates its tables
+    rows = [(QUEUE_NAME, encode_message(job_id, priority), priority) for job_id, priority in messages]
+    try:
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT)
+        try:
+            with conn:  # one transaction: all of them or none
+                conn.executemany("insert into task (queue, data, priority) values (?, ?, ?)", rows)
+        finally:
+            conn.close()
+    except sqlite3.Error as exc:
+        raise _sqlite_error(exc) from exc
+
+
 def _sqlite_push(path: Path, data: bytes, priority: int) -> None:
     """Insert the message as huey's SqliteStorage.enqueue does; huey itself creates the file the first time."""
     for first in (True, False):
