@@ -1,4 +1,5 @@
-"""Ranges read through a constant number of git processes, and read the same as one commit at a time."""
+"""Ranges (report, enqueue, digest) read through a constant number of git processes, and read the same as one
+commit at a time."""
 
 from __future__ import annotations
 
@@ -121,6 +122,7 @@ def run(args: list[str], repo: GitRepo, env: dict[str, str]) -> subprocess.Compl
 STEPS = [
     ("enqueue, nothing cached", ["enqueue", "--json"]),
     ("cold offline report", ["report", "--offline", "--format", "json"]),
+    ("cold offline digest", ["digest", "--offline"]),
     ("first report (writes the cache)", ["report", "--format", "json"]),
     ("warm report", ["report", "--format", "json"]),
     ("warm report, full command", ["report", "--format", "json", "--verbose"]),

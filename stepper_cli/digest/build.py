@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pydantic import ValidationError
 
 from ..generate.context import Context
-from ..generate.pipeline import ReportOptions, report_for_sha
+from ..generate.pipeline import ReportOptions, report_for_sha, reports_for_shas
 from ..generate.snapshot import from_settings
 from ..git.commits import git, resolve_revs
 from ..git.web import commit_url_base
@@ -114,8 +114,13 @@ def _reports(ctx: Context, shas: list[str], options: DigestOptions, progress: Pr
         return result
 
     workers = 1 if options.report.offline or len(shas) < 2 else max(1, options.workers)
-    if workers == 1:
-        return [one(sha) for sha in shas]
+    if workers == 1:  # in order: the range's commits and patch ids come from one git stream each
+        results = []
+        for result in reports_for_shas(ctx, shas, options.report):
+            results.append(result)
+            if progress is not None:
+                progress(len(results), len(shas))
+        return results
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="digest") as pool:
         return list(pool.map(one, shas))
 
