@@ -186,3 +186,18 @@ def test_a_range_through_the_cache_reports_what_it_reports_without_it(repo: GitR
 def linear_history_on(repo: GitRepo, count: int) -> None:
     for i in range(count):
         repo.commit(f"feat: step {i}", (f"step_{i % 3}.py", "".join(f"x{n} = {n * i}\n" for n in range(30))))
+
+
+def test_a_range_kept_in_git_notes_is_read_from_them_in_two_git_processes(fifty: GitRepo, tmp_path: Path) -> None:
+    import json
+
+    env, log = counting_git(tmp_path)
+    spec = "HEAD~12..HEAD"
+    written = run(["report", spec, "--notes", "--format", "json"], fifty, {**env, "STEPPER_HOME": str(tmp_path / "a")})
+    starts(log)
+    clone = run(["report", spec, "--format", "json"], fifty, {**env, "STEPPER_HOME": str(tmp_path / "b")})
+    notes = [line for line in starts(log) if " notes " in f" {line} " or "cat-file" in line]
+    assert len(notes) == 2 and not any(" show " in line for line in notes), notes
+    again = json.loads(clone.stdout)
+    assert all(r["cached"] for r in again)
+    assert [{**r, "cached": False} for r in without_timings(again)] == without_timings(json.loads(written.stdout))

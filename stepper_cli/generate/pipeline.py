@@ -76,12 +76,14 @@ def reports_for_shas(ctx: Context, shas: list[str], options: ReportOptions) -> I
         yield from (report_for_sha(ctx, sha, options) for sha in shas)
         return
     from ..git.batch import CommitStream
+    from ..git.notes import read_notes
     from ..store.counters import count
 
     cache = report_cache(ctx) if options.use_cache else None
     todo = shas if cache is None or options.refresh or options.providers else cache.missing(shas)
     ids = cache.stream_patch_ids(todo) if cache is not None and cache.enabled else None
-    batch = _Batch(CommitStream(ctx.repo, todo), cache, Counter())  # both git streams run while we work
+    notes = read_notes(ctx.repo, todo, ctx.settings.notes.ref) if cache is not None else {}
+    batch = _Batch(CommitStream(ctx.repo, todo), cache, Counter(), notes)  # both git streams run while we work
     try:
         for sha in shas:
             yield report_for_sha(ctx, sha, options, batch)
@@ -100,6 +102,7 @@ class _Batch:
     commits: CommitStream
     cache: ReportCache | None
     tally: Counter[tuple[str, str]]
+    notes: dict[str, ReportResult | None]  # the commits' reports in git notes, read for those the cache lacks
 
 
 def report_for_sha(ctx: Context, sha: str, options: ReportOptions, batch: _Batch | None = None) -> ReportResult:
@@ -118,7 +121,7 @@ def report_for_sha(ctx: Context, sha: str, options: ReportOptions, batch: _Batch
         if (cached := _usable(hit, options)) is not None:
             counted("cache_hits_total", "alias" if hit and hit.alias else "fresh")
             return cached
-        if hit is None and (noted := _from_notes(ctx, sha)) is not None:
+        if hit is None and (noted := _from_notes(ctx, sha, batch)) is not None:
             counted("cache_hits_total", "notes")
             cache.write(sha, noted.to_json(), noted.fallback)
             return noted
@@ -140,10 +143,12 @@ def _usable(hit: Hit | None, options: ReportOptions) -> ReportResult | None:
         return None  # written by an incompatible version: generate it again
 
 
-def _from_notes(ctx: Context, sha: str) -> ReportResult | None:
+def _from_notes(ctx: Context, sha: str, batch: _Batch | None) -> ReportResult | None:
     """A report kept in git notes (a clone that fetched refs/notes/stepper has it already)."""
     from ..git.notes import read_note
 
+    if batch is not None and sha in batch.notes:
+        return batch.notes[sha]
     return read_note(ctx.repo, sha, ctx.settings.notes.ref)
 
 

@@ -60,7 +60,39 @@ def read_note(repo: Repo, sha: str, ref: str = "refs/notes/stepper") -> ReportRe
     proc = _git(repo.root, ["notes", "--ref", ref, "show", sha], None)
     if proc.returncode != 0:
         return None
-    for line in reversed(proc.stdout.decode("utf-8", "replace").splitlines()):
+    return _result_of(proc.stdout, sha)
+
+
+def read_notes(repo: Repo, shas: list[str], ref: str = "refs/notes/stepper") -> dict[str, ReportResult | None]:
+    """The reports stored in the notes of many commits (as read_note reads one): `git notes list` and one
+    `git cat-file --batch`, two processes for a whole range."""
+    found: dict[str, ReportResult | None] = dict.fromkeys(shas)
+    if not shas or _surely_absent(repo, ref):
+        return found
+    listed = _git(repo.root, ["notes", "--ref", ref, "list"], None)
+    blobs = {}
+    for line in listed.stdout.decode("utf-8", "replace").splitlines() if listed.returncode == 0 else []:
+        words = line.split()
+        if len(words) == 2 and words[1] in found:
+            blobs[words[1]] = words[0]
+    if not blobs:
+        return found
+    out = _git(repo.root, ["cat-file", "--batch"], "".join(f"{b}\n" for b in blobs.values()).encode()).stdout
+    at = 0
+    for sha in blobs:  # cat-file answers in the order asked: "<id> blob <size>\n<content>\n"
+        end = out.find(b"\n", at)
+        header = out[at:end].split()
+        if len(header) != 3 or header[1] != b"blob":
+            break
+        size = int(header[2])
+        found[sha] = _result_of(out[end + 1 : end + 1 + size], sha)
+        at = end + 1 + size + 1
+    return found
+
+
+def _result_of(note: bytes, sha: str) -> ReportResult | None:
+    """The result held in a note's JSON line, marked cached; None if it holds none for this commit."""
+    for line in reversed(note.decode("utf-8", "replace").splitlines()):
         if line.startswith(MARK) and line.endswith(END):
             try:
                 data = json.loads(line[len(MARK) : -len(END)])
