@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from stepper_cli.cache.reports import patch_id
-from stepper_cli.git.batch import CommitStream, patch_ids
+from stepper_cli.git.batch import CommitStream, PatchIdStream
 from stepper_cli.git.commits import open_repo, read_commit, resolve_revs
 from tests.gitutil import GitRepo
 
@@ -72,7 +72,8 @@ def test_patch_ids_from_one_stream_are_those_of_one_commit_at_a_time(repo: GitRe
     every_shape(repo)
     r = open_repo(repo.path)
     shas = repo.git("rev-list", "--reverse", "--all").split()
-    ids = patch_ids(r, shas)
+    with PatchIdStream(r, shas) as stream:
+        ids = {sha: stream.get(sha) for sha in shas}
     assert ids == {sha: patch_id(r, sha) for sha in shas}
     assert sum(v is None for v in ids.values()) >= 2  # the merge and the empty commit have none
 
@@ -201,3 +202,35 @@ def test_a_range_kept_in_git_notes_is_read_from_them_in_two_git_processes(fifty:
     again = json.loads(clone.stdout)
     assert all(r["cached"] for r in again)
     assert [{**r, "cached": False} for r in without_timings(again)] == without_timings(json.loads(written.stdout))
+
+
+def test_a_range_enqueued_puts_one_message_per_job_on_the_real_queue(fifty: GitRepo) -> None:
+    from stepper_cli.generate.context import open_context
+    from stepper_cli.generate.snapshot import remember
+    from stepper_cli.jobs import transport as queue
+    from stepper_cli.jobs.submit import enqueue_commits
+
+    with open_context(fifty.path) as ctx:
+        conf = remember(ctx.repo.root, ctx.config)
+        results = enqueue_commits(ctx.repo, conf, resolve_revs(ctx.repo, "HEAD~5..HEAD"))
+    assert [r.status for r in results] == ["queued"] * 5
+    assert queue.waiting_jobs(queue.open_huey("")) == {r.job_id for r in results}
+
+
+def test_a_range_whose_messages_cannot_be_queued_leaves_no_job_behind(fifty: GitRepo) -> None:
+    from stepper_cli.errors import StorageError
+    from stepper_cli.generate.context import open_context
+    from stepper_cli.generate.pipeline import report_cache
+    from stepper_cli.generate.snapshot import remember
+    from stepper_cli.jobs import transport as queue
+    from stepper_cli.jobs.ledger import Ledger
+    from stepper_cli.jobs.submit import enqueue_commits
+
+    queue.queue_file().mkdir(parents=True)  # the queue file cannot be opened: a directory stands there
+    with open_context(fifty.path) as ctx:
+        conf = remember(ctx.repo.root, ctx.config)
+        shas = resolve_revs(ctx.repo, "HEAD~5..HEAD")
+        with pytest.raises(StorageError):
+            enqueue_commits(ctx.repo, conf, shas, store=ctx.store)
+        cache = report_cache(ctx)
+        assert Ledger(ctx.store).jobs() == [] and all(cache.entry(sha) is None for sha in shas)

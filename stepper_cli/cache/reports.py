@@ -107,14 +107,6 @@ class ReportCache:
         now = self.clock()
         return [sha for sha in shas if self.policy.age_state(self.entry(sha) or {}, now) != "fresh"]
 
-    def prefetch_patch_ids(self, shas: list[str]) -> None:
-        """Compute the patch ids of many commits in one git stream (a range would start two processes each)."""
-        from ..git.batch import patch_ids
-
-        todo = [sha for sha in shas if sha not in self.patch_ids]
-        if len(todo) > 1:
-            self.patch_ids.update(patch_ids(self.repo, todo))
-
     def stream_patch_ids(self, shas: list[str]) -> PatchIdStream | None:
         """Start computing the patch ids of many commits in one git stream, read as lookups need them; the
         caller closes the stream it gets (None: nothing to compute)."""

@@ -164,9 +164,3 @@ class PatchIdStream:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def patch_ids(repo: Repo, shas: Sequence[str]) -> dict[str, str | None]:
-    """The patch ids of many commits at once (see PatchIdStream)."""
-    with PatchIdStream(repo, shas) as stream:
-        return {sha: stream.get(sha) for sha in shas}

@@ -107,10 +107,12 @@ def enqueue_commits(
     from .ledger import Ledger
 
     target = open_store(conf.queue_url) if store is None else store
+    ids = None
     try:
         cache = ReportCache(target, repo, conf.templates, conf.policy)
-        if len(shas) > 1 and cache.enabled:  # a range: every patch id in one git stream, not two processes each
-            cache.prefetch_patch_ids(cache.missing(shas))
+        # a range: every patch id from one git stream, computed while the jobs are recorded
+        if len(shas) > 1 and cache.enabled:
+            ids = cache.stream_patch_ids(cache.missing(shas))
         if push is not None or len(shas) < 2:
             send = push or (lambda job_id, prio: queue.push(conf.queue_url, job_id, prio))
             results = [enqueue_sha(cache, Ledger(target), send, sha, priority) for sha in shas]
@@ -119,5 +121,7 @@ def enqueue_commits(
         count_answers(target, results)
         return results
     finally:
+        if ids is not None:
+            ids.close()
         if store is None:
             target.close()
