@@ -1,6 +1,6 @@
 """Redaction cost: importing it (fresh processes; target: no pattern compiled, ≤ 5 ms), and redacting a
-48 KB diff (the default evidence budget) in-process: one without any rule's keyword (target ≤ 5 ms: only
-substring searches), one full of candidates (keys, URLs, assignments; target ≤ 20 ms), and the first call of a
+48 KB diff (the default evidence budget) in-process: one without any rule's keyword (target ≤ 5 ms: one
+pass of the keyword search), one full of candidates (keys, URLs, assignments; target ≤ 20 ms), and the first call of a
 process on it (the patterns of the rules its keywords select are compiled then; target ≤ 60 ms).
 """
 

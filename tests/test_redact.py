@@ -324,7 +324,7 @@ def test_a_docker_auth_value_that_is_not_base64_of_a_user_and_password_is_kept()
     assert redact(f'+  "auth": "{base64.b64encode(b"u:p4ss-w0rd").decode()}"\n')[1] == 1
 
 
-def test_importing_redaction_compiles_no_pattern() -> None:
+def test_importing_redaction_compiles_no_pattern_and_a_text_without_candidates_only_the_keyword_search() -> None:
     code = (
         "import re; calls = []; c = re.compile\n"
         "re.compile = lambda *a, **k: (calls.append(a[0]), c(*a, **k))[1]\n"
@@ -334,7 +334,7 @@ def test_importing_redaction_compiles_no_pattern() -> None:
         "print(len(calls))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.split() == ["0", "0"]
+    assert out.split() == ["0", "1"]
 
 
 def test_a_text_without_any_keyword_runs_no_rule() -> None:
@@ -362,3 +362,20 @@ def test_every_start_of_a_rule_holds_one_of_its_keywords_so_the_prefilter_never_
     assert all(k == k.lower() for k in rule.keywords) and rule.keywords
     for start in rule.starts:
         assert any(k in start.lower() for k in rule.keywords) or (rule.kind, start) in CONTEXT_KEYWORDS
+
+
+KEYWORD_BITS = st.sampled_from(
+    sorted(
+        {
+            *redaction._KEYWORDS,
+            *(k[: len(k) // 2] for k in redaction._KEYWORDS),
+            *(k[1:] for k in redaction._KEYWORDS),
+            " ",
+        }
+    )
+)
+
+
+@given(st.lists(KEYWORD_BITS, max_size=40).map("".join))
+def test_the_one_pass_keyword_search_finds_what_a_search_for_each_keyword_finds(text: str) -> None:
+    assert redaction._keywords_in(text) == {k for k in redaction._KEYWORDS if k in text}

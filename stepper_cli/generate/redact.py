@@ -1,8 +1,8 @@
 """Replace secrets in commit evidence (diff text, messages) with `[REDACTED:<kind>]` before it leaves.
 
 The rules are data (redact_rules.py). Importing this module compiles nothing; a text is first lower-cased and
-searched for the rules' keywords, and only the rules whose keyword appears are compiled (once per set, then
-cached) into one alternation, as gitleaks does. Two passes:
+searched for the rules' keywords (one pattern, a trie of them all), and only the rules whose keyword appears
+are compiled (once per set, then cached) into one alternation, as gitleaks does. Two passes:
 
 1. Formats that are a secret wherever they appear (a `ghp_…` token, a private key block): the whole
    match is replaced.
@@ -39,8 +39,7 @@ Scan = tuple[re.Pattern[str], tuple[tuple[str, re.Pattern[str]], ...]]
 
 def redact(text: str) -> tuple[str, int]:
     """Return text with every secret replaced by a placeholder, and how many were replaced."""
-    lowered = text.lower()
-    present = {keyword for keyword in _KEYWORDS if keyword in lowered}
+    present = _keywords_in(text.lower())
     count = 0
     for rules in _PASSES:
         active = tuple(i for i, rule in enumerate(rules) if not present.isdisjoint(rule.keywords))
@@ -48,6 +47,48 @@ def redact(text: str) -> tuple[str, int]:
             text, found = _substitute(scan, text)
             count += found
     return text, count
+
+
+def _keywords_in(lowered: str) -> set[str]:
+    """Every rule keyword in the text, from one pass of one pattern (a trie of them all: a third of the time of a
+    substring search for each). A match is the longest keyword starting there; the keywords it contains come
+    with it, and one that starts inside it and runs past its end is looked for there."""
+    scan = _keyword_scan()
+    found: set[str] = set()
+    for match in scan.finditer(lowered):
+        word, start = match.group(), match.start()
+        found.update(_contained(word))
+        for offset in _overlaps(word):
+            if (nested := scan.match(lowered, start + offset)) is not None:
+                found.update(_contained(nested.group()))
+    return found
+
+
+@cache
+def _keyword_scan() -> re.Pattern[str]:
+    def trie(words: list[str]) -> str:
+        heads: dict[str, list[str]] = {}
+        for word in words:
+            heads.setdefault(word[0], []).append(word[1:])
+        branches = []
+        for head, tails in sorted(heads.items()):
+            rest = trie([tail for tail in tails if tail])
+            branches.append(re.escape(head) + (f"(?:{rest})?" if rest and "" in tails else rest))
+        return branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
+
+    return re.compile(trie(sorted(_KEYWORDS)))
+
+
+@cache
+def _contained(word: str) -> frozenset[str]:
+    """The keywords inside a matched keyword (itself included)."""
+    return frozenset(keyword for keyword in _KEYWORDS if keyword in word)
+
+
+@cache
+def _overlaps(word: str) -> tuple[int, ...]:
+    """The offsets inside `word` where another keyword may start and run past its end."""
+    return tuple(i for i in range(1, len(word)) if any(k.startswith(word[i:]) and k != word[i:] for k in _KEYWORDS))
 
 
 @cache
