@@ -82,8 +82,9 @@ def reports_for_shas(ctx: Context, shas: list[str], options: ReportOptions) -> I
     cache = report_cache(ctx) if options.use_cache else None
     todo = shas if cache is None or options.refresh or options.providers else cache.missing(shas)
     ids = cache.stream_patch_ids(todo) if cache is not None and cache.enabled else None
-    notes = read_notes(ctx.repo, todo, ctx.settings.notes.ref) if cache is not None else {}
-    batch = _Batch(CommitStream(ctx.repo, todo), cache, Counter(), notes)  # both git streams run while we work
+    lookups = cache is not None and not options.refresh and not options.providers
+    notes = read_notes(ctx.repo, todo, ctx.settings.notes.ref) if lookups else {}
+    batch = RangeRun(CommitStream(ctx.repo, todo), cache, Counter(), notes)  # both git streams run while we work
     try:
         for sha in shas:
             yield report_for_sha(ctx, sha, options, batch)
@@ -96,8 +97,9 @@ def reports_for_shas(ctx: Context, shas: list[str], options: ReportOptions) -> I
 
 
 @dataclass(frozen=True)
-class _Batch:
-    """What the commits of one range share: the commit stream, the cache, and the counts not yet written."""
+class RangeRun:
+    """What the reports of one range share: the commit stream, the cache, the reports found in git notes, and
+    the counts not yet written (reports_for_shas makes it; report_for_sha of a single commit has none)."""
 
     commits: CommitStream
     cache: ReportCache | None
@@ -105,7 +107,7 @@ class _Batch:
     notes: dict[str, ReportResult | None]  # the commits' reports in git notes, read for those the cache lacks
 
 
-def report_for_sha(ctx: Context, sha: str, options: ReportOptions, batch: _Batch | None = None) -> ReportResult:
+def report_for_sha(ctx: Context, sha: str, options: ReportOptions, batch: RangeRun | None = None) -> ReportResult:
     """The generation path shared by `report` and the worker: a fresh cached report, else a new one."""
     from ..store.counters import count
 
@@ -143,7 +145,7 @@ def _usable(hit: Hit | None, options: ReportOptions) -> ReportResult | None:
         return None  # written by an incompatible version: generate it again
 
 
-def _from_notes(ctx: Context, sha: str, batch: _Batch | None) -> ReportResult | None:
+def _from_notes(ctx: Context, sha: str, batch: RangeRun | None) -> ReportResult | None:
     """A report kept in git notes (a clone that fetched refs/notes/stepper has it already)."""
     from ..git.notes import read_note
 

@@ -32,7 +32,7 @@ class CommitStream:
         self._index = {sha: i for i, sha in enumerate(self.shas)}
         self._next = 0  # index in shas of the next commit the stream will give
         self._proc: subprocess.Popen[bytes] | None = None
-        self._chunks: Iterator[bytes] | None = self._start() if self.shas else None
+        self._chunks: Iterator[bytes] | None = self._start() if self.shas else None  # git starts at once
 
     def get(self, sha: str) -> Commit:
         """The commit `sha`: from the stream when it is still ahead there, else read on its own."""
@@ -62,9 +62,7 @@ class CommitStream:
         self.close()
 
     def _read_next(self) -> bytes | None:
-        if self._chunks is None:
-            self._chunks = self._start()
-        return next(self._chunks, None)
+        return next(self._chunks, None) if self._chunks is not None else None
 
     def _start(self) -> Iterator[bytes]:
         marker = os.urandom(12).hex()
@@ -101,7 +99,8 @@ def _feed(stdin: IO[bytes] | None, data: bytes) -> None:
 def _split(stdout: IO[bytes], marker: bytes) -> Iterator[bytes]:
     """The output of each commit: what lies between one marker and the next (or the end)."""
     buffer, searched, seen = bytearray(), 0, False
-    while data := stdout.read(_CHUNK) if not hasattr(stdout, "read1") else stdout.read1(_CHUNK):
+    read = getattr(stdout, "read1", stdout.read)  # what is there now, not a full chunk
+    while data := read(_CHUNK):
         buffer += data
         while (at := buffer.find(marker, searched)) >= 0:
             if seen:  # what precedes the first marker is nothing
