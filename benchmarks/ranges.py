@@ -102,7 +102,9 @@ def _fresh(homes: Path) -> Path:
 
 
 def _copy(template: Path, homes: Path) -> Path:
-    home = _fresh(homes) / "home"
+    """The template home again, at one path (its settings snapshot is valid for that path only)."""
+    home = homes / "enqueue"
+    shutil.rmtree(home, ignore_errors=True)
     shutil.copytree(template, home)
     return home
 
