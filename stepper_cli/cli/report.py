@@ -7,8 +7,8 @@ commit), `--format jsonl` one compact object a line, each written as soon as its
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
-from typing import TYPE_CHECKING, Annotated
+from collections.abc import Iterable, Sized
+from typing import TYPE_CHECKING, Annotated, TypeVar
 
 import typer
 
@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from ..generate.context import Context
     from ..report.model import ReportResult
 
+T = TypeVar("T")
 RevArg = Annotated[
     str,
     typer.Argument(metavar="REV", help="A commit or a range A..B.", autocompletion=revisions),
@@ -113,7 +114,7 @@ def _generate(ctx: Context, shas: list[str], options: ReportOptions, fmt: Format
     from .render import dumps
 
     results = []  # a range's commits come from one git stream (generate.pipeline.reports_for_shas)
-    for result in _progress(api.reports_for_shas(ctx, shas, options), len(shas), quiet):
+    for result in _progress(api.reports_for_shas(ctx, shas, options), quiet, total=len(shas)):
         if verbose and result.cached:
             warn(f"stepper: {result.commit[:12]}: a cache hit ({result.provider}); --refresh regenerates it.")
         if fmt is Format.jsonl and output is None:
@@ -154,11 +155,13 @@ def _dry_run(ctx: Context, rev: str, options: ReportOptions, fmt: Format, output
     return 0
 
 
-def _progress(results: Iterable[ReportResult], total: int, quiet: bool) -> Iterable[ReportResult]:
-    """A progress bar on stderr for a range, on a terminal only (rich honours NO_COLOR)."""
+def _progress(items: Iterable[T], quiet: bool, total: int | None = None) -> Iterable[T]:
+    """A progress bar on stderr for a range (of `total` items, or of the list given), on a terminal only (rich
+    honours NO_COLOR)."""
+    total = len(items) if total is None and isinstance(items, Sized) else total or 0
     if total < 2 or quiet or not is_tty(sys.stderr):
-        return results
+        return items
     from rich.console import Console
     from rich.progress import track
 
-    return track(results, total=total, description="Reports", transient=True, console=Console(stderr=True))
+    return track(items, total=total, description="Reports", transient=True, console=Console(stderr=True))
