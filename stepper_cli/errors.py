@@ -14,7 +14,12 @@
         ├── RateLimited               kind "rate_limited" (retry_after seconds)
         ├── AuthFailed                kind "auth"
         ├── BadRequest                kind "bad_request"
+        │   ├── Unsupported           a parameter or format the model does not take (`feature`)
+        │   └── ModelNotFound         kind "model_not_found": the model is not served (retired, a typo)
         ├── InvalidResponse           kind "invalid_response"
+        │   └── NoAnswer              an answer with no text to use (tool calls); not retried
+        ├── Refused                   kind "refused": a refusal, content filter or safety block
+        ├── Truncated                 kind "truncated": the output budget ran out
         ├── CircuitOpen               kind "circuit_open"
         └── MissingKey                kind "no_key"
 
@@ -117,8 +122,38 @@ class BadRequest(ProviderError):
     retryable = False
 
 
+class Unsupported(BadRequest):
+    """The model does not take one feature of the request (`feature`: see providers.shape.LADDERS)."""
+
+    def __init__(self, message: str, feature: str, *, detail: str | None = None) -> None:
+        super().__init__(message, detail=detail)
+        self.feature = feature
+
+
+class ModelNotFound(BadRequest):
+    kind = "model_not_found"
+
+
 class InvalidResponse(ProviderError):
     kind = "invalid_response"
+
+
+class NoAnswer(InvalidResponse):
+    retryable = False
+
+
+class Refused(ProviderError):
+    """The model declined to answer; asking it again would only be declined again."""
+
+    kind = "refused"
+    retryable = False
+
+
+class Truncated(ProviderError):
+    """The reply stopped at its output budget; the chain asks once more with a larger one."""
+
+    kind = "truncated"
+    retryable = False
 
 
 class CircuitOpen(ProviderError):

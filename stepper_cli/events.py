@@ -10,7 +10,8 @@
     ...
     unsubscribe()
 
-Every report emits `ChainStarted`, one `ProviderAttempted` per try (and per skip), then exactly one of
+Every report emits `ChainStarted`, `ProviderWaiting` as each request leaves (what a person watching is
+waiting for), one `ProviderAttempted` per try (and per skip), then exactly one of
 `ReportSucceeded` (a provider answered), `FellBack` (the local analyzer answered after providers were
 tried or skipped) or `ChainFailed` (none answered and fallback was off, or, in the worker, a rate limit
 defers the job). A report with no provider in
@@ -75,14 +76,37 @@ class ReportSucceeded:
 
 
 @dataclass(frozen=True, slots=True)
+class ProviderWaiting:
+    """A request to a provider is on its way; it may take up to `seconds` (for a person watching)."""
+
+    subject: str
+    provider: str
+    attempt: int
+    seconds: float
+
+    def describe(self) -> str:
+        return f"{self.subject[:12]}: waiting for {self.provider} (attempt {self.attempt}, up to {self.seconds:.0f} s)"
+
+
+@dataclass(frozen=True, slots=True)
 class FellBack:
-    """Every provider failed or was skipped; the local analyzer wrote the report."""
+    """Every provider failed or was skipped; the local analyzer wrote the report.
+
+    `reasons` holds (provider, its last error message) in chain order: `notice()` is the one line the
+    CLI prints on stderr so that a fallback is never silent.
+    """
 
     subject: str
     attempts: int
+    reasons: tuple[tuple[str, str], ...] = ()
 
     def describe(self) -> str:
         return f"{self.subject[:12]}: no provider answered ({self.attempts} attempt(s)); using local"
+
+    def notice(self) -> str:
+        """One line: the report came from the local analyzer, and why each provider did not answer."""
+        why = "; ".join(message for _, message in self.reasons) or "no provider answered"
+        return f"stepper: the local analyzer wrote this report ({why})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,7 +122,7 @@ class ChainFailed:
         return f"{self.subject[:12]}: no provider answered ({self.attempts} attempt(s)); {why}"
 
 
-Event = ChainStarted | ProviderAttempted | ReportSucceeded | FellBack | ChainFailed
+Event = ChainStarted | ProviderWaiting | ProviderAttempted | ReportSucceeded | FellBack | ChainFailed
 Listener = Callable[[Event], None]
 
 _listeners: list[Listener] = []

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from typing import Any
 
 from stepper_cli.api import ReportOptions
 from stepper_cli.config.settings import Settings
 from stepper_cli.providers.base import Prompt
+from stepper_cli.providers.registry import Adapters
 from stepper_cli.report.model import Report
 from stepper_cli.resilience import ChainOutcome, ChainRequest, build_chain
 from stepper_cli.store import Store, open_store
@@ -72,8 +74,10 @@ def request(subject: str = SHA) -> ChainRequest:
 
 
 def run_chain(settings: Settings, store: Store, options: ReportOptions | None = None, **kw: Any) -> ChainOutcome:
-    """Build the chain and run one request through it."""
-    with build_chain(settings, options or ReportOptions(), store, **kw) as chain:
+    """Build the chain (on adapters of its own, on their own client) and run one request through it."""
+    env = kw.get("env", os.environ)
+    with Adapters.opened(env) as adapters, build_chain(settings, options or ReportOptions(), store, adapters=adapters,
+                                                       **kw) as chain:  # fmt: skip
         return chain.run(request())
 
 
@@ -84,7 +88,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--wait-go", action="store_true")
     args = parser.parse_args(argv)
     settings = Settings(**json.loads(args.settings))
-    with open_store("") as store, build_chain(settings, ReportOptions(), store) as chain:
+    with (
+        open_store("") as store,
+        Adapters.opened() as adapters,
+        build_chain(settings, ReportOptions(), store, adapters=adapters) as chain,
+    ):
         if args.wait_go:
             print("ready", flush=True)
             sys.stdin.readline()

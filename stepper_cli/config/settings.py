@@ -38,7 +38,7 @@ class _Section(BaseModel):
 class RetrySettings(_Section):
     max_attempts: int = Field(3, ge=1, le=20)
     base_delay_seconds: float = Field(0.5, ge=0)
-    deadline_seconds: float = Field(120, gt=0)
+    deadline_seconds: float = Field(45, gt=0)  # the whole chain, per report: a person is waiting
 
 
 class BreakerSettings(_Section):
@@ -127,6 +127,9 @@ class ProviderSettings(_Section):
     concurrency: int = Field(2, ge=1)
     prompt: str = "comprehensive"
     max_tokens: int = Field(1500, ge=64)
+    max_reply_bytes: int = Field(4 * 1024 * 1024, ge=1024)  # a reply is cut off past this, while streaming
+    mode: Literal["gradio", "tgi", "infer"] = "gradio"  # hf-space: which API the Space speaks
+    api_name: str = Field("predict", pattern=r"^/?[A-Za-z0-9_.-]+$")  # hf-space, gradio mode: the endpoint
     enabled: bool = True
     retry: RetryOverride = RetryOverride()
     breaker: BreakerOverride = BreakerOverride()

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     import httpx
 
+    from ..providers.registry import Adapters
     from ..store import Store
 
 
@@ -33,6 +34,7 @@ class Context:
     _store: Store | None = field(default=None, repr=False)
     _owns_store: bool = field(default=False, repr=False)
     _client: httpx.Client | None = field(default=None, repr=False)
+    _adapters: Adapters | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -58,15 +60,25 @@ class Context:
         """One HTTP client for every report of this context (threads share it; TLS is set up once)."""
         with self._lock:
             if self._client is None:
-                import httpx
+                from ..providers.deadline import new_client
 
-                self._client = httpx.Client()
+                self._client = new_client()
             return self._client
+
+    @property
+    def adapters(self) -> Adapters:
+        """The provider adapters of this context, built once each on its one HTTP client."""
+        with self._lock:
+            if self._adapters is None:
+                from ..providers.registry import Adapters
+
+                self._adapters = Adapters(self.http_client)
+            return self._adapters
 
     def close(self) -> None:
         """Close the HTTP client and the store if this context opened them."""
         with self._lock:
-            client, self._client = self._client, None
+            client, self._client, self._adapters = self._client, None, None
             store, owned = self._store, self._owns_store
             self._store, self._owns_store = None, False
         if client is not None:

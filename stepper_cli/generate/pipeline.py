@@ -193,7 +193,7 @@ def _run_chain(
         return render_prompt(template, commit, evidence)
 
     request = ChainRequest(commit.sha, prompt_for, lambda: analyze(commit))
-    with build_chain(ctx.settings, options, lambda: ctx.store, client=ctx.http_client) as chain:
+    with build_chain(ctx.settings, options, lambda: ctx.store, adapters=ctx.adapters) as chain:
         out = chain.run(request)
     return out.report, out.provider, out.fallback, out.attempts
 

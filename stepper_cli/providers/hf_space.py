@@ -1,24 +1,30 @@
-"""A model served by a Hugging Face Space, woken up first when it may be asleep.
+"""A model served by a Hugging Face Space, in one of three modes (`mode` in its [[providers]] entry).
 
-Free Spaces sleep when idle and take a while to build or wake. The endpoint contract a Space must offer
-(the one the replaced service used):
+    gradio (default)  POST {base_url}/gradio_api/call/{api_name}  {"data": [prompt]}  -> {"event_id": id}
+                      GET  {base_url}/gradio_api/call/{api_name}/{id}  -> Server-Sent Events:
+                      `event: heartbeat|generating|complete|error`, `data: <JSON list>`; the text is the
+                      first string of the `complete` event's list. `error` (its data a message or null)
+                      is unavailable; a stream that ends without either is unavailable too.
+    tgi               POST {base_url}/generate {"inputs": prompt, "parameters": {"max_new_tokens", ...}}
+                      -> {"generated_text": ..., "details": {"finish_reason"}} (or a list of those);
+                      finish_reason "length" is Truncated. (TGI's /v1/chat/completions: use kind openai.)
+    infer             the original service's contract: POST {base_url}/api/infer {"prompt": prompt}
+                      -> {"data": {"report": {...} | "...", "output": "..."}}: data.report, else data.output
 
-    GET  {base_url}/health      200 when ready. 5xx (503 while building or sleeping, 502/504 from the
-                                proxy) means "not yet": stepper waits `wake_delay` seconds and asks again,
-                                up to `wake_attempts` times, each check waiting at most 10 s. Other
-                                statuses map as usual (401/403 auth, 404 bad request: no /health route).
-    POST {base_url}/generate    request  {"system": str, "prompt": str, "max_tokens": int}
-                                reply    {"text": str} or {"generated_text": str} or {"data": [str, ...]}
-                                         (Gradio style), or [{"generated_text": str}] (Inference style)
+`base_url` is the Space's own URL (https://owner-space.hf.space). A Hugging Face token, when given, is
+sent as `Authorization: Bearer` on every request (private Spaces need one). The prompt is one text
+(system, then user, then the JSON instructions: a Space is not given a schema).
 
-`base_url` is the Space's own URL, e.g. https://owner-space.hf.space. A Hugging Face token, when given,
-is sent as `Authorization: Bearer` on both requests (private Spaces need one). Timeouts and connection
-failures while waking are reported as `unavailable`, since a waking Space is not a slow one. Once a
-generation succeeds the Space counts as awake and the health check is skipped until a request fails.
+Waking: a sleeping Space answers 503 (502/504 from the proxy) while it starts, often with
+`{"estimated_time": s}`. Until a request has succeeded (`awake` is False) the adapter waits
+`estimated_time` (else `wake_delay`) and asks again while the report's deadline allows; once awake, a
+503 is a failure like any other. The adapter lives as long as its context, so `awake` carries over
+from one report to the next.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from typing import Any
@@ -26,92 +32,154 @@ from typing import Any
 import httpx
 
 from ..config.settings import ProviderSettings
-from ..errors import ProviderError, ProviderTimeout, ProviderUnavailable
-from .base import Prompt
-from .http import HttpAdapter, bearer, invalid_shape, send, status_error
+from ..errors import ProviderUnavailable, Truncated
+from . import deadline
+from .base import Prompt, asking_json
+from .http import HttpAdapter, Reply
+from .replies import invalid_shape
+from .shape import Shape
 
-WAKE_ATTEMPTS = 6
 WAKE_DELAY_SECONDS = 5.0
-HEALTH_TIMEOUT_SECONDS = 10.0  # a health check is cheap; a long wait on it means "still waking"
+MAX_WAKE_WAIT = 60.0  # the longest single wait an estimated_time may ask for
+WAKING = frozenset({502, 503, 504})
 
 
 class HFSpaceProvider(HttpAdapter):
-    """A Space exposing /health and /generate."""
+    """A Space speaking Gradio's HTTP API, TGI's /generate, or the original service's /api/infer."""
 
     def __init__(
         self,
         settings: ProviderSettings,
-        api_key: str | None = None,
-        client: httpx.Client | None = None,
+        api_key: str | None,
+        client: httpx.Client,
         *,
-        wake_attempts: int = WAKE_ATTEMPTS,
         wake_delay: float = WAKE_DELAY_SECONDS,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         super().__init__(settings, api_key, client)
-        self.wake_attempts = max(1, wake_attempts)
-        self.wake_delay = wake_delay
-        self._sleep = sleep
+        self.wake_delay, self._sleep = wake_delay, sleep
         self.awake = False
 
-    def generate(self, prompt: Prompt) -> str:
+    def generate(self, prompt: Prompt, shape: Shape) -> str:
         """Wake the Space if needed, send the prompt and return the model's text."""
-        if not self.awake:
-            self.wake()
-        body = {"system": prompt.system, "prompt": prompt.user, "max_tokens": self.settings.max_tokens}
-        try:
-            data = self.post_json(f"{self.base_url()}/generate", body, bearer(self._api_key))
-        except (ProviderUnavailable, ProviderTimeout):
-            self.awake = False
-            raise
-        self.awake = True
-        return generated_text(data, self.name)
+        text = one_text(asking_json(prompt, shape, schema_sent=False))
+        mode = self.settings.mode
+        if mode == "tgi":
+            return tgi_text(self._post(f"{self.base_url()}/generate", tgi_body(text, shape), shape), self.name)
+        if mode == "infer":
+            return infer_text(self._post(f"{self.base_url()}/api/infer", {"prompt": text}, shape), self.name)
+        return self._gradio(text, shape)
 
-    def wake(self) -> None:
-        """Poll /health until it answers 200; raise ProviderUnavailable if it never does."""
-        last: ProviderError | None = None
-        for attempt in range(self.wake_attempts):
-            if attempt:
-                self._sleep(self.wake_delay)
-            try:
-                response = send(
-                    self.client,
-                    "GET",
-                    f"{self.base_url()}/health",
-                    provider=self.name,
-                    timeout=min(self.settings.timeout_seconds, HEALTH_TIMEOUT_SECONDS),
-                    headers=bearer(self._api_key),
-                    secrets=self.secrets,
-                )
-            except (ProviderTimeout, ProviderUnavailable) as exc:
-                last = exc
-                continue
-            if response.status_code == 200:
+    def _gradio(self, text: str, shape: Shape) -> str:
+        call = f"{self.base_url()}/gradio_api/call/{self.settings.api_name.strip('/')}"
+        started = self._post(call, {"data": [text]}, shape)
+        event_id = started.get("event_id") if isinstance(started, dict) else None
+        if not isinstance(event_id, str) or not event_id or "/" in event_id:
+            raise invalid_shape(self.name, 'an "event_id" from the Gradio call')
+        reply = self.send("GET", f"{call}/{event_id}", headers=self.headers())
+        if not reply.ok:
+            self.json_of(reply, shape)  # raises the status's error
+        return gradio_text(reply, self.name)
+
+    def _post(self, url: str, body: dict[str, Any], shape: Shape) -> Any:
+        """POST, waiting through a sleeping Space's 503s (only until it has answered once)."""
+        while True:
+            reply = self.send("POST", url, headers=self.headers(), json_body=body)
+            if reply.status not in WAKING or self.awake:
+                self.awake = reply.status not in WAKING  # asleep again: the next try waits for it
+                data = self.json_of(reply, shape)
                 self.awake = True
-                return
-            last = status_error(response, self.name, self.secrets)
-            if response.status_code < 500:
-                raise last
-        raise ProviderUnavailable(
-            f"Provider '{self.name}' (a Hugging Face Space) is still waking up after "
-            f"{self.wake_attempts} health checks",
-            retry_after=self.wake_delay,
-            detail=last.message if last else None,
-        ) from last
+                return data
+            wait = self._wake_wait(reply)
+            if wait is None:
+                raise ProviderUnavailable(
+                    f"Provider '{self.name}' (a Hugging Face Space) is still waking up at the report's deadline",
+                    retry_after=self.wake_delay,
+                    detail=f"HTTP {reply.status}",
+                )
+            self._sleep(wait)
+
+    def _wake_wait(self, reply: Reply) -> float | None:
+        """How long to wait before asking again, or None when the report's deadline does not allow it."""
+        estimated = reply.data.get("estimated_time") if isinstance(reply.data, dict) else None
+        wait = float(estimated) if isinstance(estimated, int | float) and 0 < estimated < 1e6 else self.wake_delay
+        wait = min(wait, MAX_WAKE_WAIT)
+        return wait if wait < deadline.report_left() - 0.5 else None
 
 
-def generated_text(data: Any, provider: str) -> str:
-    """Pull the text out of the reply shapes a Space may use."""
-    if isinstance(data, list) and data and isinstance(data[0], dict):
+def one_text(prompt: Prompt) -> str:
+    """The whole prompt as the one text a Space takes."""
+    return f"{prompt.system}\n\n{prompt.user}"
+
+
+def tgi_body(text: str, shape: Shape) -> dict[str, Any]:
+    """The body of TGI's /generate."""
+    parameters: dict[str, Any] = {"max_new_tokens": shape.max_tokens, "return_full_text": False, "details": True}
+    if shape.temperature:
+        parameters["temperature"] = 0.2
+    return {"inputs": text, "parameters": parameters}
+
+
+def tgi_text(data: Any, provider: str) -> str:
+    """Pull `generated_text` out of a TGI reply (an object or a one-item list)."""
+    if isinstance(data, list) and data:
         data = data[0]
-    if isinstance(data, dict):
-        for key in ("text", "generated_text"):
-            if isinstance(data.get(key), str) and data[key].strip():
-                return str(data[key])
-        items = data.get("data")
-        if isinstance(items, list) and items and isinstance(items[0], str) and items[0].strip():
-            return items[0]
-    raise invalid_shape(provider, 'a "text", "generated_text" or "data" field')
+    details = data.get("details") if isinstance(data, dict) else None
+    if isinstance(details, dict) and details.get("finish_reason") == "length":
+        raise Truncated(f"Provider '{provider}' ran out of output tokens (finish_reason length)", detail="length")
+    text = data.get("generated_text") if isinstance(data, dict) else None
+    if isinstance(text, str) and text.strip():
+        return text
+    raise invalid_shape(provider, 'a "generated_text" field')
+
+
+def infer_text(data: Any, provider: str) -> str:
+    """Pull data.report (an object or a text) or data.output out of an /api/infer reply."""
+    inner = data.get("data") if isinstance(data, dict) else None
+    if isinstance(inner, dict):
+        report = inner.get("report")
+        if isinstance(report, dict):
+            return json.dumps(report)
+        for value in (report, inner.get("output")):
+            if isinstance(value, str) and value.strip():
+                return value
+    raise invalid_shape(provider, '"data.report" or "data.output"')
+
+
+def gradio_text(reply: Reply, provider: str) -> str:
+    """Read a Gradio call's event stream: the `complete` event's first string, or the error it reports."""
+    for event, data in sse_events(reply.text):
+        if event == "error":
+            message = data if isinstance(data, str) else "the Space's function failed"
+            raise ProviderUnavailable(f"Provider '{provider}' (a Gradio Space) reported an error", detail=message[:300])
+        if event == "complete":
+            item = data[0] if isinstance(data, list) and data else data
+            if isinstance(item, dict):
+                return json.dumps(item)
+            if isinstance(item, str) and item.strip():
+                return item
+            raise invalid_shape(provider, "text in the complete event")
+    raise ProviderUnavailable(f"Provider '{provider}' (a Gradio Space) ended its stream without a result")
+
+
+def sse_events(text: str) -> list[tuple[str, Any]]:
+    """Split a Server-Sent Events body into (event, JSON data or raw text) pairs; comments are skipped."""
+    events: list[tuple[str, Any]] = []
+    for block in text.replace("\r\n", "\n").split("\n\n"):
+        name, lines = "message", []
+        for line in block.split("\n"):
+            if line.startswith("event:"):
+                name = line[6:].strip()
+            elif line.startswith("data:"):
+                lines.append(line[5:].removeprefix(" "))
+        if not lines and name == "message":
+            continue
+        raw = "\n".join(lines)
+        try:
+            events.append((name, json.loads(raw) if raw else None))
+        except ValueError:
+            events.append((name, raw))
+    return events
 
 
 ADAPTER = HFSpaceProvider

@@ -1,18 +1,23 @@
 """Ollama's native chat protocol.
 
 POST {base_url}/api/chat (default http://localhost:11434) with `stream: false`, the report's JSON schema
-as `format` (Ollama's structured outputs) and `options: {temperature, num_predict}`. No key is needed;
-a Bearer header is sent only when one is configured (for an Ollama behind an authenticating proxy).
-The text is `message.content`.
+as `format` (Ollama's structured outputs; "json" one step down, nothing below that) and
+`options: {temperature, num_predict}`. No key is needed; a Bearer header is sent only when one is
+configured (for an Ollama behind an authenticating proxy). The text is `message.content`;
+`done_reason: "length"` is Truncated (one retry with a larger budget). A model that is not pulled is a
+404 `{"error": "model \"x\" not found, try pulling it first"}`: ModelNotFound.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..report.model import report_json_schema
-from .base import Prompt, chat_messages
-from .http import HttpAdapter, bearer, invalid_shape
+from ..errors import Truncated
+from .base import Prompt, asking_json, chat_messages
+from .http import HttpAdapter
+from .replies import invalid_shape
+from .schema import report_schema
+from .shape import Shape
 
 DEFAULT_BASE_URL = "http://localhost:11434"
 TEMPERATURE = 0.2
@@ -21,33 +26,48 @@ TEMPERATURE = 0.2
 class OllamaProvider(HttpAdapter):
     """A local (or remote) model served by Ollama."""
 
-    def generate(self, prompt: Prompt) -> str:
+    def generate(self, prompt: Prompt, shape: Shape) -> str:
         """Send the prompt and return the model's text."""
-        base = self.base_url(DEFAULT_BASE_URL).removesuffix("/api")
-        return message_text(self.post_json(f"{base}/api/chat", self.body(prompt), bearer(self._api_key)), self.name)
+        data = self.post_json(f"{self._root()}/api/chat", self.body(prompt, shape), self.headers(), shape)
+        return message_text(data, self.name)
 
-    def body(self, prompt: Prompt) -> dict[str, Any]:
+    models_field = ("models", "name")
+
+    def models_url(self) -> str:
+        return f"{self._root()}/api/tags"
+
+    def _root(self) -> str:
+        return self.base_url(DEFAULT_BASE_URL).removesuffix("/api")
+
+    def body(self, prompt: Prompt, shape: Shape) -> dict[str, Any]:
         """Return the request body for a prompt."""
-        return {
+        schema_sent = shape.structured == "json_schema"
+        options: dict[str, Any] = {"num_predict": shape.max_tokens}
+        if shape.temperature:
+            options = {"temperature": TEMPERATURE, **options}
+        body: dict[str, Any] = {
             "model": self.settings.model,
-            "messages": chat_messages(prompt),
+            "messages": chat_messages(asking_json(prompt, shape, schema_sent=schema_sent)),
             "stream": False,
-            "format": report_json_schema(),
-            "options": {"temperature": TEMPERATURE, "num_predict": self.settings.max_tokens},
+            "options": options,
         }
+        if schema_sent:
+            body["format"] = report_schema(shape.schema)
+        elif shape.structured == "json_object":
+            body["format"] = "json"
+        return body
 
 
 def message_text(data: Any, provider: str) -> str:
     """Pull `message.content` out of a non-streamed chat reply."""
     message = data.get("message") if isinstance(data, dict) else None
     content = message.get("content") if isinstance(message, dict) else None
+    reason = data.get("done_reason") if isinstance(data, dict) else None
+    if reason == "length":
+        raise Truncated(f"Provider '{provider}' ran out of output tokens (done_reason length)", detail=reason)
     if isinstance(content, str) and content.strip():
         return content
-    raise invalid_shape(provider, "text in message.content", detail=f"done_reason: {_get(data, 'done_reason')}")
-
-
-def _get(data: Any, key: str) -> Any:
-    return data.get(key) if isinstance(data, dict) else None
+    raise invalid_shape(provider, "text in message.content", detail=f"done_reason: {reason}")
 
 
 ADAPTER = OllamaProvider

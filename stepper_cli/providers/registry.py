@@ -1,15 +1,19 @@
-"""Build a provider adapter from its settings: pick the protocol module, read the key from the environment.
+"""Build provider adapters from their settings: pick the protocol module, read the key from the environment.
 
+`Adapters` keeps the adapters of one context: each provider's adapter is built once, on the context's
+one HTTP client, so state an adapter keeps (a Space's `awake`) lasts from one report to the next.
 Protocol modules (and httpx) are imported only when a provider is built, so `key_present` and
 `needs_key` stay cheap for `stepper providers list` and the hook path.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import ipaddress
 import os
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -29,9 +33,7 @@ KEYLESS_KINDS = frozenset({"ollama", "hf-space"})
 NEEDS_BASE_URL = frozenset({"hf-space"})
 
 
-def build_provider(
-    settings: ProviderSettings, client: httpx.Client | None = None, env: Mapping[str, str] = os.environ
-) -> Provider:
+def build_provider(settings: ProviderSettings, client: httpx.Client, env: Mapping[str, str] = os.environ) -> Provider:
     """Return the adapter for a provider, with its key read from the environment."""
     module_path = KINDS.get(settings.kind)
     if module_path is None:
@@ -44,6 +46,40 @@ def build_provider(
     adapter = importlib.import_module(module_path).ADAPTER
     provider: Provider = adapter(settings, api_key, client)
     return provider
+
+
+class Adapters:
+    """The adapters of one context, built once per provider setting on one HTTP client (thread-safe)."""
+
+    def __init__(self, client: Callable[[], httpx.Client], env: Mapping[str, str] = os.environ) -> None:
+        self._client, self._env = client, env
+        self._built: dict[str, Provider] = {}
+        self._lock = threading.Lock()
+
+    def get(self, settings: ProviderSettings) -> Provider:
+        """Return the provider's adapter, building it (and reading its key) the first time."""
+        key = settings.model_dump_json()
+        with self._lock:
+            if key not in self._built:
+                self._built[key] = build_provider(settings, self._client(), self._env)
+            return self._built[key]
+
+    def secrets(self) -> tuple[str, ...]:
+        """Every key value the adapters built so far hold (the chain scrubs them from replies)."""
+        with self._lock:
+            return tuple({s for adapter in self._built.values() for s in adapter.secrets})
+
+    @classmethod
+    @contextlib.contextmanager
+    def opened(cls, env: Mapping[str, str] = os.environ) -> Iterator[Adapters]:
+        """Adapters on a client of their own, closed on leaving (for callers without a context)."""
+        from .deadline import new_client
+
+        client = new_client()
+        try:
+            yield cls(lambda: client, env)
+        finally:
+            client.close()
 
 
 def read_key(settings: ProviderSettings, env: Mapping[str, str] = os.environ) -> str | None:

@@ -82,21 +82,52 @@ class ReportResult(BaseModel):
 
 
 _THINK = re.compile(r"<think(?:ing)?>.*?</think(?:ing)?>", re.S | re.I)
+_THINK_END = re.compile(r"</think(?:ing)?>", re.I)
 _FENCE = re.compile(r"```(?:json|JSON)?\s*(.*?)```", re.S)
 _TRAILING_COMMA = re.compile(r",\s*([}\]])")
 _SMART = str.maketrans({"“": '"', "”": '"', "„": '"', "‘": "'", "’": "'"})
+SCAN_CHARS, SCAN_STARTS = 256 * 1024, 64  # bounds on the brace scan of one reply
 
 
 def _candidates(text: str) -> list[str]:
-    text = _THINK.sub("", text).strip()
-    found = [m.group(1).strip() for m in _FENCE.finditer(text)]
+    """The texts that may hold the report, best first: fenced blocks, each balanced {...}, the whole reply."""
+    text = _THINK.sub("", text)
+    ends = list(_THINK_END.finditer(text))
+    if ends:  # a bare closing tag (the opening one was never sent): what comes before it is reasoning
+        text = text[ends[-1].end() :]
+    text = text.strip()
+    return [*(m.group(1).strip() for m in _FENCE.finditer(text)), *_balanced_objects(text), text]
+
+
+def _balanced_objects(text: str) -> list[str]:
+    """Each {...} span whose braces balance (braces inside JSON strings ignored), outer ones first."""
+    spans: list[str] = []
+    text = text[:SCAN_CHARS]
     start = text.find("{")
-    if start >= 0:
-        end = text.rfind("}")
-        if end > start:
-            found.append(text[start : end + 1])
-    found.append(text)
-    return found
+    while start >= 0 and len(spans) < SCAN_STARTS:
+        end = _closing(text, start)
+        if end is not None:
+            spans.append(text[start : end + 1])
+        start = text.find("{", start + 1)
+    return spans
+
+
+def _closing(text: str, start: int) -> int | None:
+    """The index of the brace that closes the one at `start`, or None when it never closes."""
+    depth, in_string, escaped = 0, False, False
+    for i in range(start, len(text)):
+        ch = text[i]
+        if in_string:
+            escaped, in_string = (False, True) if escaped else (ch == "\\", ch != '"')
+        elif ch == '"':
+            in_string = True
+        elif ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+            if depth == 0:
+                return i
+    return None
 
 
 def _loads(candidate: str) -> Any:
@@ -109,7 +140,7 @@ def _loads(candidate: str) -> Any:
 
 
 def parse_report(text: str | dict[str, Any]) -> Report:
-    """Pull a valid Report out of a reply (raw JSON, fenced, in prose, with <think> blocks)."""
+    """Pull a valid Report out of a reply: the first JSON object that validates, fenced, in prose, after <think>."""
     if isinstance(text, dict):
         return _validate(text)
     last_error = "the reply holds no JSON object"

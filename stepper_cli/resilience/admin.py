@@ -1,8 +1,11 @@
-"""The library behind `stepper providers`: list the chain, check each provider live, reset breakers.
+"""The library behind `stepper providers`: list the chain, check each provider live, reset what is shared.
 
 Keys are only looked up to say whether their variable is set; no key is ever returned or printed.
-`check` sends one small real request per provider (through its shared rate limit, not its breaker, so
-a provider can be checked while its breaker is open) and never changes breaker state; `reset` does.
+`list` shows each provider's breaker, its rate-limit hold (what the provider asked for, the time left)
+and what was learned about its model. `check` sends one small real request per provider (through its
+shared rate limit, not its breaker, so a provider can be checked while its breaker is open), names the
+models the provider serves when the configured one is not among them, and never changes shared state;
+`reset` closes the breaker, lifts the hold and forgets what was learned.
 """
 
 from __future__ import annotations
@@ -16,23 +19,27 @@ from typing import TYPE_CHECKING, Any
 
 from ..config.settings import LoadedConfig, ProviderSettings, Settings, load_settings
 from ..config.urls import mask_url
-from ..errors import GitError, ProviderError, UsageError
+from ..errors import GitError, ModelNotFound, ProviderError, UsageError
+from ..providers import deadline
 from ..providers.base import Prompt
-from ..providers.registry import build_provider, key_present, needs_key, read_key
+from ..providers.capabilities import initial
+from ..providers.registry import key_present, needs_key, read_key
 from ..store import Store
 from .base import Clock, Sleep, breaker_settings, lease_for
 from .breaker import Breaker
+from .learned import LearnedView, forget, learned_views
 from .ratelimit import RateLimiter
 from .runner import LOCAL
 
 if TYPE_CHECKING:
-    import httpx
+    from ..providers.registry import Adapters
 
 CHECK_PROMPT = Prompt(
     system='You are a health check. Answer with the JSON object {"ok": true} and nothing else.',
     user="Are you there?",
 )
 CHECK_MAX_TOKENS = 64
+MODELS_SHOWN = 12
 
 
 @dataclass(frozen=True)
@@ -52,6 +59,9 @@ class ProviderInfo:
     retry_in_seconds: float | None = None
     rps: float | None = None
     concurrency: int | None = None
+    hold_seconds: float | None = None
+    hold_asked_seconds: float | None = None
+    learned: tuple[LearnedView, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -96,6 +106,7 @@ def list_providers(
 
 def _info(p: ProviderSettings, settings: Settings, store: Store, env: Mapping[str, str], clock: Clock) -> ProviderInfo:
     view = _breaker(p, settings, store, clock).view()
+    hold = _limiter(p, settings, store, clock, time.sleep).hold()
     return ProviderInfo(
         name=p.name,
         kind=p.kind,
@@ -110,6 +121,9 @@ def _info(p: ProviderSettings, settings: Settings, store: Store, env: Mapping[st
         retry_in_seconds=None if view.retry_in is None else round(view.retry_in, 1),
         rps=p.rps,
         concurrency=p.concurrency,
+        hold_seconds=None if hold is None else round(hold.left, 1),
+        hold_asked_seconds=None if hold is None else hold.asked,
+        learned=tuple(learned_views(store, p, clock)),
     )
 
 
@@ -118,7 +132,7 @@ def check_providers(
     store: Store,
     name: str | None = None,
     *,
-    client: httpx.Client | None = None,
+    adapters: Adapters,
     env: Mapping[str, str] = os.environ,
     clock: Clock = time.time,
     sleep: Sleep = time.sleep,
@@ -126,19 +140,16 @@ def check_providers(
     """Send one small request to each provider (or the one named) and time it."""
     if name == LOCAL:
         return [CheckResult(LOCAL, "ok", detail="built in; no network")]
-    chosen = pick(settings, name)
-    if client is not None:
-        return [_check(p, store, client, env, clock, sleep, named=name is not None) for p in chosen]
-    import httpx
-
-    with httpx.Client() as own:
-        return [_check(p, store, own, env, clock, sleep, named=name is not None) for p in chosen]
+    return [
+        _check(p, settings, store, adapters, env, clock, sleep, named=name is not None) for p in pick(settings, name)
+    ]
 
 
 def _check(
     p: ProviderSettings,
+    settings: Settings,
     store: Store,
-    client: httpx.Client,
+    adapters: Adapters,
     env: Mapping[str, str],
     clock: Clock,
     sleep: Sleep,
@@ -151,27 +162,43 @@ def _check(
         read_key(p, env)
     except ProviderError as exc:
         return CheckResult(p.name, "skipped", error=exc.kind, detail=str(exc))
-    limiter = RateLimiter(
-        store, p.name, rps=p.rps, concurrency=p.concurrency, clock=clock, sleep=sleep, lease=lease_for(p)
-    )
+    limiter = _limiter(p, settings, store, clock, sleep)
     started = clock()
+    small = p.model_copy(update={"max_tokens": CHECK_MAX_TOKENS})
     try:
         token = limiter.acquire(p.timeout_seconds)
         try:
             started = clock()
-            build_provider(p.model_copy(update={"max_tokens": CHECK_MAX_TOKENS}), client, env).generate(CHECK_PROMPT)
+            with deadline.report(p.timeout_seconds):
+                adapters.get(small).generate(CHECK_PROMPT, initial(small))
         finally:
             limiter.release(token)
+    except ModelNotFound as exc:
+        served = _served(adapters, small)
+        return CheckResult(p.name, "error", _ms(clock() - started), exc.kind, f"{exc}{served}")
     except ProviderError as exc:
         return CheckResult(p.name, "error", _ms(clock() - started), exc.kind, exc.detail or str(exc))
     return CheckResult(p.name, "ok", _ms(clock() - started))
 
 
-def reset_breakers(settings: Settings, store: Store, name: str | None = None) -> list[str]:
-    """Close the breakers of every provider (or the one named); return the names reset."""
+def _served(adapters: Adapters, p: ProviderSettings) -> str:
+    """'; it serves: a, b, c' from the provider's model listing, or nothing when it has none."""
+    try:
+        with deadline.report(p.timeout_seconds):
+            models = adapters.get(p).list_models()
+    except ProviderError:
+        return ""
+    shown = ", ".join(models[:MODELS_SHOWN]) + (", ..." if len(models) > MODELS_SHOWN else "")
+    return f"; it serves: {shown}" if models else ""
+
+
+def reset_providers(settings: Settings, store: Store, name: str | None = None) -> list[str]:
+    """Close the breakers, lift the rate-limit holds and forget what was learned; return the names reset."""
     chosen = pick(settings, name)
     for p in chosen:
         _breaker(p, settings, store, time.time).reset()
+        _limiter(p, settings, store, time.time, time.sleep).reset()
+        forget(store, p.name)
     return [p.name for p in chosen]
 
 
@@ -184,6 +211,14 @@ def pick(settings: Settings, name: str | None) -> list[ProviderSettings]:
         known = ", ".join(p.name for p in settings.providers) or "none"
         raise UsageError(f"No provider named '{name}' is configured (configured: {known}).", hint="")
     return found
+
+
+def _limiter(p: ProviderSettings, settings: Settings, store: Store, clock: Clock, sleep: Sleep) -> RateLimiter:
+    cooldown = breaker_settings(settings, p).cooldown_seconds
+    return RateLimiter(
+        store, p.name, rps=p.rps, concurrency=p.concurrency, clock=clock, sleep=sleep, lease=lease_for(p),
+        max_hold=cooldown,
+    )  # fmt: skip
 
 
 def _breaker(p: ProviderSettings, settings: Settings, store: Store, clock: Clock) -> Breaker:

@@ -15,6 +15,7 @@ from typing import Protocol
 from ..config.settings import BreakerSettings, ProviderSettings, RetrySettings, Settings
 from ..errors import CircuitOpen, MissingKey, ProviderError
 from ..providers.base import Prompt
+from ..providers.shape import Shape
 from ..report.model import Attempt, Report
 
 Clock = Callable[[], float]
@@ -49,6 +50,10 @@ class Run:
     sent_ms: int | None = None
     #: a worker's run: a provider's pause (Retry-After) is a reason to come back later, not to sleep here
     hold_back: bool = False
+    #: the shape of the request being sent (set by `Adapting` around each try)
+    shape: Shape | None = None
+    #: the last error message of each provider tried or skipped (for the fallback notice)
+    reasons: dict[str, str] = field(default_factory=dict)
 
     def remaining(self) -> float:
         """Return the seconds left before the report's deadline (negative once past)."""

@@ -1,7 +1,10 @@
 """Build the provider chain of one run from config: the one place the wrappers are composed.
 
-    Retried(Recorded(Guarded(Limited(Call(provider)))))   per provider, in file or `--provider` order,
-    then the local analyzer                                run by `runner.Chain`
+    Retried(Adapting(Recorded(Guarded(Limited(Call(provider))))))   per provider, in file or
+    then the local analyzer                                        `--provider` order; run by `runner.Chain`
+
+Adapters come from the caller (the context's `Adapters`, on its one HTTP client): the chain creates no
+client of its own.
 
 The default chain is every enabled provider in file order; `--provider NAME` (repeatable) picks and
 orders them for one run (a disabled one named there is recorded as skipped), `--offline` or
@@ -20,12 +23,13 @@ from ..errors import UsageError
 from ..store import Store
 from .base import Clock, Sleep, breaker_settings, lease_for
 from .breaker import Breaker
+from .learned import Learned
 from .ratelimit import RateLimiter
 from .runner import LOCAL, Chain, Link
-from .steps import Call, Guarded, Limited, Recorded
+from .steps import Adapting, Call, Guarded, Limited, Recorded
 
 if TYPE_CHECKING:
-    import httpx
+    from ..providers.registry import Adapters
 
 
 class ChainOptions(Protocol):
@@ -60,15 +64,15 @@ def build_chain(
     options: ChainOptions,
     store: Store | Callable[[], Store],
     *,
-    client: httpx.Client | Callable[[], httpx.Client] | None = None,
+    adapters: Adapters,
     env: Mapping[str, str] = os.environ,
     clock: Clock = time.time,
     sleep: Sleep = time.sleep,
 ) -> Chain:
     """Compose the chain of one run from config: the one place the wrappers are put together.
 
-    `store` may be a function returning it, so a run with no provider never opens the store; `client`
-    likewise (a long-lived caller such as the worker shares one client, and its TLS set-up, across reports).
+    `store` may be a function returning it, so a run with no provider never opens the store; `adapters`
+    are the context's (one HTTP client for every report of a context, and adapters that keep state).
     """
     chosen = select_providers(settings, options)
     local_only = options.offline or (bool(options.providers) and not chosen)  # --offline, --provider local
@@ -77,46 +81,21 @@ def build_chain(
     if not chosen:
         return chain
     shared = store() if callable(store) else store
-    get_client = _client_factory(chain, client)
     for provider in chosen:
-        step = _wrap(provider, settings, shared, get_client, env, clock, sleep)
+        step = _wrap(provider, settings, shared, adapters, clock, sleep)
         chain.links.append(Link(provider, settings, step, env))
     return chain
 
 
 def _wrap(
-    provider: ProviderSettings,
-    settings: Settings,
-    store: Store,
-    client: Callable[[], httpx.Client],
-    env: Mapping[str, str],
-    clock: Clock,
-    sleep: Sleep,
-) -> Recorded:
+    provider: ProviderSettings, settings: Settings, store: Store, adapters: Adapters, clock: Clock, sleep: Sleep
+) -> Adapting:
     lease = lease_for(provider)
+    breaking = breaker_settings(settings, provider)
     limiter = RateLimiter(
-        store, provider.name, rps=provider.rps, concurrency=provider.concurrency, clock=clock, sleep=sleep, lease=lease
-    )
-    breaker = Breaker(store, provider.name, breaker_settings(settings, provider), clock, probe_lease=lease)
-    return Recorded(Guarded(Limited(Call(provider, client, env), limiter), breaker), store)
-
-
-def _client_factory(
-    chain: Chain, injected: httpx.Client | Callable[[], httpx.Client] | None
-) -> Callable[[], httpx.Client]:
-    """Return the injected client (or factory), or make one on first use (closed with the chain)."""
-    made: list[httpx.Client] = []
-    if callable(injected):
-        return injected
-
-    def get() -> httpx.Client:
-        if injected is not None:
-            return injected
-        if not made:
-            import httpx
-
-            made.append(httpx.Client())
-            chain.on_close(made[0].close)
-        return made[0]
-
-    return get
+        store, provider.name, rps=provider.rps, concurrency=provider.concurrency, clock=clock, sleep=sleep,
+        lease=lease, max_hold=breaking.cooldown_seconds,
+    )  # fmt: skip
+    breaker = Breaker(store, provider.name, breaking, clock, probe_lease=lease)
+    recorded = Recorded(Guarded(Limited(Call(provider, adapters), limiter), breaker), store)
+    return Adapting(recorded, Learned(store, provider, clock))

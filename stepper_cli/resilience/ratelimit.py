@@ -7,8 +7,16 @@ its slot: callers are served in order, spaced 1/rps apart, with one store write 
 away than the caller may wait (the report's deadline) is not taken. A 429's Retry-After pushes tat
 forward, so every process backs off, not only the one that was told.
 
-A 429's Retry-After also sets {"hold": until}: a worker's caller (`hold_back`) is turned away with the time
-left instead of sleeping on it while holding a slot, so its job waits in the queue.
+A 429's Retry-After is a *hold*, in the same key, shared by every process:
+
+    {"tat": t, "hold": until, "asked": seconds, "said": "<the provider's words>"}
+
+no hold -> held     a 429 asked for `seconds`; `until` = now + min(seconds, max_hold), so one provider's
+                    long wait never blocks other repositories for longer than the cap
+held -> held        while `until` is ahead: a caller that may wait that long (within its report's
+                    deadline) sleeps until then; one that may not, or a worker's caller (`hold_back`,
+                    its queue keeps the job instead), is turned away at once with the time left
+held -> no hold     `until` passes, or `stepper providers reset`
 
 Requests in flight: store key `inflight:<provider>` holds {"slots": {token: expires_at}}. A caller
 takes a slot when fewer than `concurrency` are live, and gives it back when done; a slot whose holder
@@ -22,6 +30,7 @@ from __future__ import annotations
 import os
 import socket
 import uuid
+from dataclasses import dataclass
 
 from ..store import JSON, Store
 from .base import Clock, Skipped, Sleep
@@ -33,13 +42,31 @@ GC_SECONDS = 3600.0  # store TTL, so state of providers no longer used goes away
 _HOST = socket.gethostname()
 
 
+@dataclass(frozen=True)
+class Hold:
+    """A provider's request to wait, as shared: seconds left, seconds it asked for, and its words."""
+
+    left: float
+    asked: float
+    said: str
+
+
 class RateLimiter:
     """The shared limits of one provider."""
 
     def __init__(
-        self, store: Store, name: str, *, rps: float, concurrency: int, clock: Clock, sleep: Sleep, lease: float
+        self,
+        store: Store,
+        name: str,
+        *,
+        rps: float,
+        concurrency: int,
+        clock: Clock,
+        sleep: Sleep,
+        lease: float,
+        max_hold: float = 60.0,
     ) -> None:
-        self.store, self.name = store, name
+        self.store, self.name, self.max_hold = store, name, max(max_hold, 1.0)
         self.interval = 1.0 / rps
         self.concurrency = concurrency
         self.clock, self.sleep, self.lease = clock, sleep, lease
@@ -72,15 +99,30 @@ class RateLimiter:
 
         self.store.update(self.inflight_key, drop, ttl=self.lease + GC_SECONDS)
 
-    def defer(self, seconds: float) -> None:
-        """Hold every process's next request back for `seconds` (a provider's Retry-After)."""
-        until = self.clock() + seconds
+    def defer(self, seconds: float, said: str = "") -> None:
+        """Hold every process's next request back for `seconds` (a provider's Retry-After), at most max_hold."""
+        until = self.clock() + min(seconds, self.max_hold)
 
         def push(current: JSON | None) -> JSON:
-            state = current or {}
-            return {"tat": max(float(state.get("tat", 0.0)), until), "hold": max(float(state.get("hold", 0.0)), until)}
+            state = dict(current or {})
+            if until > float(state.get("hold", 0.0)):
+                state.update(hold=until, asked=seconds, said=said[:200])
+            return state
 
         self.store.update(self.rate_key, push, ttl=seconds + GC_SECONDS)
+
+    def hold(self) -> Hold | None:
+        """Return the hold in force now, if any."""
+        state = self.store.get(self.rate_key) or {}
+        left = float(state.get("hold", 0.0)) - self.clock()
+        if left <= 0:
+            return None
+        asked = state.get("asked")
+        return Hold(left, float(asked) if isinstance(asked, int | float) else left, str(state.get("said", "")))
+
+    def reset(self) -> bool:
+        """Lift the hold and forget the spacing and in-flight slots; return whether any state was there."""
+        return self.store.delete(self.rate_key) | self.store.delete(self.inflight_key)
 
     def in_flight(self) -> int:
         """Return how many slots are held now."""
@@ -116,32 +158,39 @@ class RateLimiter:
         return got[0]
 
     def _wait_turn(self, max_wait: float, hold_back: bool = False) -> None:
+        held = self.hold()
+        if held is not None:
+            if hold_back or held.left > max_wait:
+                raise self._held(held, hold_back)
+            self.sleep(held.left)
+            max_wait -= held.left
         now = self.clock()
         wait: list[float | None] = [None]
-        held: list[float] = [0.0]
 
         def reserve(current: JSON | None) -> JSON | None:
             state = current or {}
-            start, hold = max(float(state.get("tat", 0.0)), now), float(state.get("hold", 0.0))
-            held[0] = hold - now if hold_back else 0.0
-            if start - now > max_wait or held[0] > 0:
+            start = max(float(state.get("tat", 0.0)), now)
+            if start - now > max_wait:
                 wait[0] = None
                 return current
             wait[0] = start - now
-            return {"tat": start + self.interval, **({"hold": hold} if hold > now else {})}
+            return {**state, "tat": start + self.interval}
 
         self.store.update(self.rate_key, reserve, ttl=max(max_wait, 0.0) + self.interval + GC_SECONDS)
-        if held[0] > 0:
-            raise Skipped(
-                "rate_limited",
-                f"Provider '{self.name}' asked every caller to wait (Retry-After): {held[0]:.1f} s left.",
-                detail="held back by the provider's Retry-After",
-                retry_after=held[0],
-            )
         if wait[0] is None:
             raise self._exceeded(f"its {1 / self.interval:g} requests per second are taken")
         if wait[0] > 0:
             self.sleep(wait[0])
+
+    def _held(self, held: Hold, hold_back: bool) -> Skipped:
+        past = "" if hold_back else ", past this report's deadline"
+        return Skipped(
+            "rate_limited",
+            f"Provider '{self.name}' asked every caller to wait {held.asked:g} s; {held.left:.1f} s of the hold "
+            f"are left{past}.",
+            detail=held.said or "held back by the provider's Retry-After",
+            retry_after=held.left,
+        )
 
     def _exceeded(self, why: str) -> Skipped:
         return Skipped(

@@ -3,7 +3,8 @@
 For each provider (a `Link`): passed over when disabled, when the report's deadline is spent or when
 its key is missing; otherwise retried (`retry.py`) around its wrapped step. The first valid report
 wins. When none comes, the local analyzer answers (`fallback` is true if any provider was tried or
-skipped), or, with fallback off, `ProvidersFailed` (exit 5) lists every attempt.
+skipped, and the `FellBack` event names each provider's last reason, for the one stderr line the CLI
+prints), or, with fallback off, `ProvidersFailed` (exit 5) lists every attempt.
 
 With `defer_rate_limits` (the worker's mode) a 429 carrying Retry-After is not slept on: the chain moves
 on at once, and when no other provider answers it raises `RateLimited(retry_after)` instead of falling
@@ -24,7 +25,7 @@ from ..providers.registry import read_key
 from ..report.model import Attempt, Report
 from .base import Clock, Run, Skipped, Sleep, deadline_of, retry_policy
 from .retry import call_with_retries
-from .steps import Recorded
+from .steps import Adapting
 
 LOCAL = "local"
 _WAIT_KINDS = ("rate_limited", "circuit_open")  # skips that carry a retry_after: come back later
@@ -60,7 +61,7 @@ class ProvidersFailed(NoReportError):
 class Link:
     """One provider in the chain: its pre-checks, its retry policy and its wrapped step."""
 
-    def __init__(self, settings: ProviderSettings, top: Settings, step: Recorded, env: Mapping[str, str]) -> None:
+    def __init__(self, settings: ProviderSettings, top: Settings, step: Adapting, env: Mapping[str, str]) -> None:
         self.name, self.settings, self.step, self.env = settings.name, settings, step, env
         self.policy = retry_policy(top, settings)
 
@@ -123,7 +124,8 @@ class Chain:
             events.emit(events.ChainFailed(request.subject, len(run.attempts)))
             raise ProvidersFailed(failure_message(request.subject, self.names, run.attempts), run.attempts)
         if self.links:
-            events.emit(events.FellBack(request.subject, len(run.attempts)))
+            reasons = tuple((name, run.reasons[name]) for name in self.names if name in run.reasons)
+            events.emit(events.FellBack(request.subject, len(run.attempts), reasons))
         return ChainOutcome(request.local(), LOCAL, bool(self.links), run.attempts)
 
     def on_close(self, fn: Callable[[], None]) -> None:

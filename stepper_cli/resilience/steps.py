@@ -1,34 +1,35 @@
-"""The wrappers around one provider, innermost first: call it, limit it, guard it, record each try.
+"""The wrappers around one provider, innermost first: call it, limit it, guard it, record each try, adapt.
 
-    Recorded(Guarded(Limited(Call(settings))))     composed by chain.build_chain, retried around it
+    Adapting(Recorded(Guarded(Limited(Call(settings)))))   composed by chain.build_chain, retried around it
 
-- `Call` builds the adapter (reading the key from its env var now, holding it only for this try),
-  caps the timeout at what is left of the deadline, sends the prompt and parses the reply.
+- `Call` takes the provider's adapter from the context's `Adapters` (built once), sends the prompt in
+  the shape `Adapting` chose, within what is left of the report's deadline (connect to last byte),
+  scrubs every key the chain holds from the reply, and parses it.
 - `Limited` waits for the provider's shared rate-limit slot and turn, and passes a 429's Retry-After on
-  to every process.
+  to every process as a hold.
 - `Guarded` asks the shared breaker first and tells it how the call went.
 - `Recorded` makes each try (or skip) an Attempt, a lifecycle event and metrics.
+- `Adapting` picks the request's shape (rules table + what was learned); on `Unsupported` it steps the
+  named feature down, remembers it and asks again at once; on `Truncated` it asks once more with a
+  larger budget. Refusals and everything else go up to the retry loop untouched.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING
-
 from .. import events
 from ..config.settings import ProviderSettings
-from ..errors import ProviderError, RateLimited
-from ..providers.registry import build_provider
+from ..errors import ProviderError, RateLimited, Truncated, Unsupported
+from ..providers import deadline
+from ..providers.capabilities import initial
+from ..providers.registry import Adapters
+from ..providers.replies import mask_secrets
 from ..report.model import Attempt, Report, parse_report
 from ..store import Store
 from ..store import counters as metrics
 from .base import Run, Skipped, Step, is_skip
 from .breaker import Breaker
+from .learned import Learned
 from .ratelimit import RateLimiter
-
-if TYPE_CHECKING:
-    import httpx
 
 MIN_TIMEOUT = 0.05
 
@@ -36,26 +37,24 @@ MIN_TIMEOUT = 0.05
 class Call:
     """Send the prompt to the provider and parse its reply into a Report."""
 
-    def __init__(
-        self, settings: ProviderSettings, client: Callable[[], httpx.Client], env: Mapping[str, str] = os.environ
-    ) -> None:
-        self.name, self.settings, self.client, self.env = settings.name, settings, client, env
+    def __init__(self, settings: ProviderSettings, adapters: Adapters) -> None:
+        self.name, self.settings, self.adapters = settings.name, settings, adapters
 
     def __call__(self, run: Run) -> Report:
         left = run.remaining()
         if left < MIN_TIMEOUT:
             raise Skipped("deadline", f"No time left for provider '{self.name}' before the report's deadline.")
-        settings = self.settings
-        if left < settings.timeout_seconds:
-            settings = settings.model_copy(update={"timeout_seconds": left})
-        provider = build_provider(settings, self.client(), self.env)
-        prompt = run.prompt_for(settings.prompt)
+        provider = self.adapters.get(self.settings)
+        prompt = run.prompt_for(self.settings.prompt)
+        number = run.next_attempt(self.name)
+        events.emit(events.ProviderWaiting(run.subject, self.name, number, min(self.settings.timeout_seconds, left)))
         started = run.clock()
         try:
-            text = provider.generate(prompt)
+            with deadline.report(left):
+                text = provider.generate(prompt, run.shape or initial(self.settings))
         finally:
             run.sent_ms = max(0, int((run.clock() - started) * 1000))
-        return parse_report(text)
+        return parse_report(mask_secrets(text, self.adapters.secrets()))
 
 
 class Limited:
@@ -70,7 +69,7 @@ class Limited:
             return self.inner(run)
         except RateLimited as exc:
             if exc.retry_after:
-                self.limiter.defer(exc.retry_after)
+                self.limiter.defer(exc.retry_after, exc.message)
             raise
         finally:
             self.limiter.release(token)
@@ -126,6 +125,8 @@ class Recorded:
         outcome = "ok" if exc is None else "skipped" if is_skip(exc) else "error"
         error = None if exc is None else exc.kind
         detail = None if exc is None else exc.detail
+        if exc is not None:
+            run.reasons[self.name] = exc.message
         attempt = Attempt(
             provider=self.name, attempt=number, outcome=outcome, error=error, detail=detail, duration_ms=duration_ms
         )
@@ -139,3 +140,33 @@ class Recorded:
             metrics.observe(self.store, "ai_request_duration_seconds", duration_ms / 1000, provider=self.name)
         if error is not None:
             metrics.count(self.store, "provider_failures_total", provider=self.name, reason=error)
+
+
+class Adapting:
+    """Fit the request to the model: learn from an `Unsupported` 400, grow the budget once after `Truncated`."""
+
+    def __init__(self, inner: Recorded, learned: Learned) -> None:
+        self.name, self.inner, self.learned = inner.name, inner, learned
+
+    def skip(self, run: Run, exc: ProviderError) -> None:
+        """Record that the provider was passed over before any try."""
+        self.inner.skip(run, exc)
+
+    def __call__(self, run: Run) -> Report:
+        shape, grown = self.learned.shape(), False
+        while True:  # ends: each Unsupported moves a feature down its finite ladder, or raises
+            run.shape = shape
+            try:
+                return self.inner(run)
+            except Unsupported as exc:
+                lower = shape.step_down(exc.feature)
+                if lower is None:
+                    raise
+                self.learned.learn(lower, exc.detail)
+                shape = lower
+            except Truncated:
+                if grown:
+                    raise
+                shape, grown = shape.bigger(), True
+            finally:
+                run.shape = None
