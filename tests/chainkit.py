@@ -73,6 +73,15 @@ def request(subject: str = SHA) -> ChainRequest:
     return ChainRequest(subject, lambda template: PROMPT, lambda: LOCAL_REPORT)
 
 
+def idle_adapters() -> Adapters:
+    """Adapters for a chain that must never send anything (asking them for a client fails the test)."""
+
+    def no_client() -> Any:
+        raise AssertionError("this chain was not meant to send a request")
+
+    return Adapters(no_client)
+
+
 def run_chain(settings: Settings, store: Store, options: ReportOptions | None = None, **kw: Any) -> ChainOutcome:
     """Build the chain (on adapters of its own, on their own client) and run one request through it."""
     env = kw.get("env", os.environ)

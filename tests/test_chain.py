@@ -13,7 +13,7 @@ from stepper_cli.resilience import ProvidersFailed, build_chain
 from stepper_cli.resilience.breaker import Breaker
 from stepper_cli.store import Store
 from stepper_cli.store import counters as metrics
-from tests.chainkit import LOCAL_REPORT, FakeClock, make_settings, provider, request, run_chain
+from tests.chainkit import LOCAL_REPORT, FakeClock, idle_adapters, make_settings, provider, request, run_chain
 from tests.provider_server import REPORT, ProviderServer, refused_url
 
 KEY = "sk-chain-test-0123456789"
@@ -135,7 +135,7 @@ def test_provider_flags_choose_the_chain_for_one_run(server: ProviderServer, sto
 def test_an_unknown_provider_name_is_a_usage_error_listing_the_configured_ones(store: Store) -> None:
     settings = make_settings(provider("a", "http://127.0.0.1:9/v1"))
     with pytest.raises(UsageError, match=r"Unknown provider 'nope'.*configured: a, local") as caught:
-        build_chain(settings, ReportOptions(providers=("nope",)), store)
+        build_chain(settings, ReportOptions(providers=("nope",)), store, adapters=idle_adapters())
     assert caught.value.exit_code == 2
 
 
@@ -148,7 +148,7 @@ def test_a_chain_with_no_provider_never_opens_the_store() -> None:
     def no_store() -> Store:
         raise AssertionError("the store was opened")
 
-    with build_chain(make_settings(), ReportOptions(), no_store) as chain:
+    with build_chain(make_settings(), ReportOptions(), no_store, adapters=idle_adapters()) as chain:
         assert chain.run(request()).provider == "local"
 
 
@@ -183,12 +183,14 @@ def test_lifecycle_events_arrive_in_order(server: ProviderServer, store: Store) 
     finally:
         unsubscribe()
     assert [type(e).__name__ for e in seen] == [
-        "ChainStarted", "ProviderAttempted", "ProviderAttempted", "ReportSucceeded",
-        "ChainStarted", "ProviderAttempted", "FellBack",
+        "ChainStarted", "ProviderWaiting", "ProviderAttempted", "ProviderWaiting", "ProviderAttempted",
+        "ReportSucceeded", "ChainStarted", "ProviderAttempted", "FellBack",  # the breaker (auth) skips "a"
     ]  # fmt: skip
     started = seen[0]
     assert isinstance(started, events.ChainStarted) and started.providers == ("a", "b")
-    attempted = seen[1]
+    waiting = seen[1]
+    assert isinstance(waiting, events.ProviderWaiting) and (waiting.provider, waiting.attempt) == ("a", 1)
+    attempted = seen[2]
     assert isinstance(attempted, events.ProviderAttempted) and (attempted.provider, attempted.error) == ("a", "auth")
 
 

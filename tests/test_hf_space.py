@@ -15,7 +15,7 @@ from stepper_cli.config.settings import ProviderSettings
 from stepper_cli.errors import ProviderUnavailable, Truncated
 from stepper_cli.providers import deadline
 from stepper_cli.providers.base import Prompt
-from stepper_cli.providers.deadline import new_client
+from stepper_cli.providers.client import new_client
 from stepper_cli.providers.hf_space import HFSpaceProvider, sse_events
 from stepper_cli.providers.registry import Adapters
 from stepper_cli.providers.shape import Shape

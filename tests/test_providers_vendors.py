@@ -15,7 +15,7 @@ from stepper_cli.config.settings import ProviderSettings
 from stepper_cli.errors import ModelNotFound, NoAnswer, ProviderError, Refused, Truncated, Unsupported
 from stepper_cli.providers.base import Prompt
 from stepper_cli.providers.capabilities import initial
-from stepper_cli.providers.deadline import new_client
+from stepper_cli.providers.client import new_client
 from stepper_cli.providers.registry import build_provider
 from stepper_cli.providers.shape import Shape
 from tests.provider_server import ProviderServer, provider_server

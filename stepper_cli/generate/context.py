@@ -60,7 +60,7 @@ class Context:
         """One HTTP client for every report of this context (threads share it; TLS is set up once)."""
         with self._lock:
             if self._client is None:
-                from ..providers.deadline import new_client
+                from ..providers.client import new_client
 
                 self._client = new_client()
             return self._client

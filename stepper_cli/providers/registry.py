@@ -73,7 +73,7 @@ class Adapters:
     @contextlib.contextmanager
     def opened(cls, env: Mapping[str, str] = os.environ) -> Iterator[Adapters]:
         """Adapters on a client of their own, closed on leaving (for callers without a context)."""
-        from .deadline import new_client
+        from .client import new_client
 
         client = new_client()
         try:

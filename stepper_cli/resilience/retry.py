@@ -5,7 +5,7 @@ invalid_response); auth, bad_request, no_key, circuit_open and every skip stop a
 the wait is the server's Retry-After when it sent one, else exponential backoff from
 `base_delay_seconds` (base, 2·base, 4·base, … at most 30 s) plus a random jitter of up to one base.
 Retrying stops after `max_attempts` tries, or as soon as the next wait would end past the report's
-deadline; the last error is raised and the chain moves on to the next provider.
+deadline (less one second kept for the next provider); the last error is raised and the chain moves on.
 """
 
 from __future__ import annotations
@@ -19,6 +19,8 @@ from ..report.model import Report
 from .base import RetryPolicy, Run, Sleep, Step
 
 MAX_BACKOFF_SECONDS = 30.0
+#: a retry never sleeps into the report's last second: the next provider (or the fallback) needs it
+RESERVE_SECONDS = 1.0
 
 
 def call_with_retries(
@@ -67,10 +69,10 @@ class _Backoff(wait_base):
 
 
 class _PastDeadline(stop_base):
-    """Stop when waiting before the next try would end at or after the report's deadline."""
+    """Stop when waiting before the next try would end within a second of the report's deadline."""
 
     def __init__(self, run: Run) -> None:
         self.run = run
 
     def __call__(self, retry_state: RetryCallState) -> bool:
-        return retry_state.upcoming_sleep >= self.run.remaining()
+        return retry_state.upcoming_sleep >= self.run.remaining() - RESERVE_SECONDS
