@@ -152,7 +152,9 @@ def respond(protocol: str, scenario: str, count: int, request: Any, headers: dic
 def gradio_result(scenario: str) -> Reply:
     """The event stream of a Gradio call: heartbeat, then complete (or error)."""
     events = ["event: heartbeat\ndata: null\n\n"]
-    if scenario == "gradio-error":
+    if scenario == "empty":
+        events.append('event: complete\ndata: [""]\n\n')
+    elif scenario == "gradio-error":
         events.append("event: error\ndata: null\n\n")
     elif scenario == "gradio-error-msg":
         events.append('event: error\ndata: "ZeroGPU quota exceeded"\n\n')
@@ -233,8 +235,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _gradio_call(self, scenario: str, count: int, data: Any, headers: dict[str, str]) -> Reply:
         reply = respond("gradio", scenario, count, data, headers)
-        if reply.status != 200:
-            return reply
+        if reply.status != 200 or isinstance(reply.body, bytes) or reply.delay or reply.style:
+            return reply  # failures, garbage, hangs and drips happen on the call itself
         if not (isinstance(data, dict) and isinstance(data.get("data"), list)):
             return Reply(422, {"detail": [{"type": "missing", "loc": ["body", "data"], "msg": "Field required"}]})
         return Reply(200, {"event_id": uuid.uuid4().hex})

@@ -13,16 +13,18 @@ import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from stepper_cli.config.settings import ProviderSettings
 from stepper_cli.errors import ProviderError
 from stepper_cli.providers import anthropic, cohere, gemini, hf_space, ollama, openai
-from stepper_cli.providers.http import decode_json, error_detail
+from stepper_cli.providers.http import HttpAdapter, Reply
+from stepper_cli.providers.replies import message_in
 from stepper_cli.report.model import Report, parse_report
 from tests.cli_run import stepper
 from tests.gitutil import GitRepo
@@ -34,7 +36,8 @@ EXTRACTORS: dict[str, Callable[[Any, str], str]] = {
     "gemini": gemini.candidate_text,
     "cohere": cohere.message_text,
     "ollama": ollama.message_text,
-    "hf-space": hf_space.generated_text,
+    "hf-space tgi": hf_space.tgi_text,
+    "hf-space infer": hf_space.infer_text,
 }
 # valid envelopes of each protocol, whose leaves hypothesis replaces with anything
 ENVELOPES: dict[str, Any] = {
@@ -43,7 +46,8 @@ ENVELOPES: dict[str, Any] = {
     "gemini": {"candidates": [{"content": {"parts": [{"text": "x"}]}, "finishReason": "STOP"}]},
     "cohere": {"message": {"content": [{"type": "text", "text": "x"}]}, "finish_reason": "COMPLETE"},
     "ollama": {"message": {"content": "x"}, "done": True},
-    "hf-space": {"generated_text": "x"},
+    "hf-space tgi": {"generated_text": "x", "details": {"finish_reason": "eos_token"}},
+    "hf-space infer": {"success": True, "data": {"report": {"title": "x"}, "output": "x"}},
 }
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
@@ -89,11 +93,14 @@ def test_the_report_parser_finds_a_report_or_says_there_is_none(text: str) -> No
 
 @pytest.mark.parametrize("body", [DEEP.encode(), b"\xff\xfe" * 100, b"", b"{" * 5000])
 def test_a_reply_body_that_cannot_be_decoded_is_invalid_not_an_internal_error(body: bytes) -> None:
-    reply = httpx.Response(200, content=body, headers={"content-type": "application/json"})
+    adapter = HttpAdapter(ProviderSettings(name="p", kind="openai"), None, cast("httpx.Client", None))
+    headers = httpx.Headers({"content-type": "application/json"})
     with pytest.raises(ProviderError) as caught:
-        decode_json(reply, "p")
+        adapter.json_of(Reply(200, headers, body))
     assert caught.value.kind == "invalid_response"
-    assert isinstance(error_detail(httpx.Response(500, content=body), ()), str)
+    with pytest.raises(ProviderError) as failed:
+        adapter.json_of(Reply(500, headers, body))
+    assert failed.value.kind == "unavailable" and isinstance(message_in(Reply(500, headers, body).data), str)
 
 
 class Replies(ThreadingHTTPServer):

@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
@@ -21,16 +21,13 @@ from stepper_cli.errors import (
     ProviderUnavailable,
 )
 from stepper_cli.providers.base import Prompt, Provider
-from stepper_cli.providers.hf_space import HFSpaceProvider, generated_text
-from stepper_cli.providers.http import (
-    HTTPX_ERRORS,
-    parse_retry_after,
-    send,
-    status_error,
-    translate_exception,
-)
+from stepper_cli.providers.capabilities import initial
+from stepper_cli.providers.client import new_client
+from stepper_cli.providers.http import HTTPX_ERRORS, send, translate_exception
 from stepper_cli.providers.openai import OpenAIProvider
 from stepper_cli.providers.registry import build_provider, key_present, needs_key
+from stepper_cli.providers.replies import status_error
+from stepper_cli.providers.retry_after import parse_retry_after
 from stepper_cli.report.model import Report, parse_report
 from tests.provider_server import REPORT, ProviderServer, RecordedRequest, provider_server, refused_url
 
@@ -42,13 +39,13 @@ PROMPT = Prompt(system="You write commit reports as JSON.", user="diff --git a/x
 KINDS = ["openai", "anthropic", "gemini", "cohere", "ollama", "hf-space"]
 #: what each kind appends to the server's URL to make its base_url (as the presets do)
 BASE_SUFFIX = {"openai": "/v1", "gemini": "/v1beta"}
-MODEL = {"openai": "gpt-4o-mini", "anthropic": "claude-3-5-haiku-latest", "gemini": "gemini-2.0-flash",
-         "cohere": "command-r-plus", "ollama": "llama3.2", "hf-space": ""}  # fmt: skip
+MODEL = {"openai": "gpt-5-mini", "anthropic": "claude-haiku-4-5", "gemini": "gemini-3.5-flash",
+         "cohere": "command-a-03-2025", "ollama": "llama3.2", "hf-space": ""}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[httpx.Client]:
-    with httpx.Client() as c:
+    with new_client() as c:
         yield c
 
 
@@ -64,13 +61,26 @@ def make_settings(kind: str, base_url: str, **overrides: Any) -> ProviderSetting
     )
 
 
-def make(kind: str, server: ProviderServer, client: httpx.Client, key: str | None = KEY, **overrides: Any) -> Provider:
+class Bound:
+    """An adapter with its first shape (the rules table's), as the chain sends it."""
+
+    def __init__(self, adapter: Provider) -> None:
+        self.adapter = adapter
+
+    def generate(self, prompt: Prompt) -> str:
+        return self.adapter.generate(prompt, initial(self.adapter.settings))
+
+    def __repr__(self) -> str:
+        return repr(self.adapter)
+
+
+def make(kind: str, server: ProviderServer, client: httpx.Client, key: str | None = KEY, **overrides: Any) -> Bound:
     settings = make_settings(kind, server.url + BASE_SUFFIX.get(kind, ""), **overrides)
-    return build_provider(settings, client=client, env={KEY_ENV: key} if key else {})
+    return Bound(build_provider(settings, client, env={KEY_ENV: key} if key else {}))
 
 
 def generation_requests(server: ProviderServer) -> list[RecordedRequest]:
-    return [r for r in server.requests if r.protocol != "hf-health"]
+    return server.generations()
 
 
 def assert_no_key(exc: ProviderError) -> None:
@@ -86,7 +96,7 @@ def check_openai(req: RecordedRequest) -> None:
     assert (req.method, req.path) == ("POST", "/v1/chat/completions")
     assert req.headers["authorization"] == f"Bearer {KEY}"
     body = req.json
-    assert body["model"] == "gpt-4o-mini"
+    assert body["model"] == "gpt-5-mini"
     assert body["messages"] == [
         {"role": "system", "content": PROMPT.system},
         {"role": "user", "content": PROMPT.user},
@@ -96,8 +106,8 @@ def check_openai(req: RecordedRequest) -> None:
     assert fmt["json_schema"]["name"] == "commit_report"
     assert fmt["json_schema"]["strict"] is False
     assert set(fmt["json_schema"]["schema"]["required"]) >= {"title", "summary", "changes"}
-    assert body["max_tokens"] == 777
-    assert body["temperature"] == 0.2
+    assert body["max_completion_tokens"] == 777 and "max_tokens" not in body  # gpt-5: the rules table
+    assert "temperature" not in body
 
 
 def check_anthropic(req: RecordedRequest) -> None:
@@ -112,10 +122,11 @@ def check_anthropic(req: RecordedRequest) -> None:
     assert body["tools"][0]["name"] == "commit_report"
     assert body["tools"][0]["input_schema"]["type"] == "object"
     assert body["tool_choice"] == {"type": "tool", "name": "commit_report"}
+    assert "temperature" not in body  # deprecated for newer models
 
 
 def check_gemini(req: RecordedRequest) -> None:
-    assert (req.method, req.path) == ("POST", "/v1beta/models/gemini-2.0-flash:generateContent")
+    assert (req.method, req.path) == ("POST", "/v1beta/models/gemini-3.5-flash:generateContent")
     assert req.headers["x-goog-api-key"] == KEY
     assert req.query == ""
     assert KEY not in req.path
@@ -125,11 +136,12 @@ def check_gemini(req: RecordedRequest) -> None:
     config = body["generationConfig"]
     assert config["responseMimeType"] == "application/json"
     assert config["maxOutputTokens"] == 777
-    assert config["temperature"] == 0.2
+    assert "temperature" not in config  # gemini-3: Google advises the default
     schema_text = json.dumps(config["responseSchema"])
     for unsupported in ("additionalProperties", "minLength", "maxLength"):
         assert unsupported not in schema_text
     assert config["responseSchema"]["propertyOrdering"][0] == "title"
+    assert config["responseSchema"]["type"] == "OBJECT"
     assert "changes" in config["responseSchema"]["properties"]
 
 
@@ -137,7 +149,7 @@ def check_cohere(req: RecordedRequest) -> None:
     assert (req.method, req.path) == ("POST", "/v2/chat")
     assert req.headers["authorization"] == f"Bearer {KEY}"
     body = req.json
-    assert body["model"] == "command-r-plus"
+    assert body["model"] == "command-a-03-2025"
     assert [m["role"] for m in body["messages"]] == ["system", "user"]
     assert body["response_format"]["type"] == "json_object"
     assert body["response_format"]["json_schema"]["properties"]["title"] == {"type": "string"}
@@ -156,9 +168,10 @@ def check_ollama(req: RecordedRequest) -> None:
 
 
 def check_hf_space(req: RecordedRequest) -> None:
-    assert (req.method, req.path) == ("POST", "/generate")
+    assert (req.method, req.path) == ("POST", "/gradio_api/call/predict")
     assert req.headers["authorization"] == f"Bearer {KEY}"
-    assert req.json == {"system": PROMPT.system, "prompt": PROMPT.user, "max_tokens": 777}
+    [text] = req.json["data"]
+    assert text.startswith(PROMPT.system) and text.endswith(PROMPT.user) and "JSON schema" in text
 
 
 CHECKS: dict[str, Callable[[RecordedRequest], None]] = {
@@ -215,7 +228,6 @@ FAILURES = [
     ("401", "auth"),
     ("403", "auth"),
     ("400", "bad_request"),
-    ("404", "bad_request"),
     ("garbage", "invalid_response"),
     ("empty", "invalid_response"),
 ]
@@ -261,7 +273,7 @@ def test_server_that_hangs_past_the_timeout_is_a_timeout(
 def test_refused_connection_is_unavailable(kind: str, client: httpx.Client) -> None:
     settings = make_settings(kind, refused_url())
     with pytest.raises(ProviderError) as info:
-        build_provider(settings, client=client, env={KEY_ENV: KEY}).generate(PROMPT)
+        Bound(build_provider(settings, client, env={KEY_ENV: KEY})).generate(PROMPT)
     assert info.value.kind == "unavailable"
     assert isinstance(info.value.__cause__, httpx.ConnectError)
     assert_no_key(info.value)
@@ -280,7 +292,7 @@ def test_flaky_server_fails_then_answers(provider_server: ProviderServer, client
 def test_scenario_can_be_chosen_per_base_url(provider_server: ProviderServer, client: httpx.Client) -> None:
     settings = make_settings("openai", provider_server.scenario_url("401", "/v1"))
     with pytest.raises(ProviderError) as info:
-        build_provider(settings, client=client, env={KEY_ENV: KEY}).generate(PROMPT)
+        Bound(build_provider(settings, client, env={KEY_ENV: KEY})).generate(PROMPT)
     assert info.value.kind == "auth"
     assert provider_server.last.path == "/v1/chat/completions"
 
@@ -299,7 +311,7 @@ def test_local_servers_are_called_without_a_key_and_without_an_auth_header(
 def test_missing_key_names_the_provider_and_the_variable() -> None:
     settings = make_settings("anthropic", "https://api.anthropic.com")
     with pytest.raises(MissingKey) as info:
-        build_provider(settings, env={})
+        build_provider(settings, cast("httpx.Client", None), env={})
     assert str(info.value) == f"No API key for provider 'primary': set {KEY_ENV}"
 
 
@@ -315,14 +327,16 @@ def test_remote_openai_needs_a_key_but_loopback_does_not() -> None:
 def test_unknown_kind_is_a_config_error_listing_the_valid_kinds() -> None:
     settings = ProviderSettings.model_construct(name="primary", kind="telepathy", base_url="", api_key_env="")
     with pytest.raises(ConfigError) as info:
-        build_provider(settings, env={})
+        build_provider(settings, cast("httpx.Client", None), env={})
     assert "telepathy" in str(info.value)
     assert "anthropic, cohere, gemini, hf-space, ollama, openai" in str(info.value)
 
 
 def test_hf_space_without_a_base_url_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="base_url"):
-        build_provider(ProviderSettings.model_validate({"name": "space", "kind": "hf-space"}), env={})
+        build_provider(
+            ProviderSettings.model_validate({"name": "space", "kind": "hf-space"}), cast("httpx.Client", None), env={}
+        )
 
 
 def test_key_with_a_newline_or_non_ascii_never_shows_in_the_error(
@@ -330,16 +344,15 @@ def test_key_with_a_newline_or_non_ascii_never_shows_in_the_error(
 ) -> None:
     for bad_key in (KEY + "\n", KEY + "é"):
         with pytest.raises(ProviderError) as info:
-            OpenAIProvider(make_settings("openai", provider_server.url + "/v1"), bad_key, client).generate(PROMPT)
+            settings = make_settings("openai", provider_server.url + "/v1")
+            OpenAIProvider(settings, bad_key, client).generate(PROMPT, initial(settings))
         assert info.value.kind in ("bad_request", "unavailable")
         assert KEY not in str(info.value)
         assert KEY not in (info.value.detail or "")
 
 
 def test_key_echoed_in_an_error_body_is_masked() -> None:
-    request = httpx.Request("POST", "https://api.example.com/v1/chat/completions")
-    response = httpx.Response(400, json={"error": {"message": f"bad key {KEY}"}}, request=request)
-    error = status_error(response, "primary", secrets=[KEY])
+    error = status_error(400, {}, {"error": {"message": f"bad key {KEY}"}}, "", provider="primary", secrets=[KEY])
     assert isinstance(error, BadRequest)
     assert KEY not in str(error)
     assert "***" in (error.detail or "")
@@ -347,54 +360,6 @@ def test_key_echoed_in_an_error_body_is_masked() -> None:
 
 def test_adapter_repr_hides_the_key(provider_server: ProviderServer, client: httpx.Client) -> None:
     assert KEY not in repr(make("cohere", provider_server, client))
-
-
-# ---- hf-space waking -----------------------------------------------------------------------------
-
-
-def hf(server: ProviderServer, client: httpx.Client, **kwargs: Any) -> tuple[HFSpaceProvider, list[float]]:
-    sleeps: list[float] = []
-    settings = make_settings("hf-space", server.url, timeout_seconds=kwargs.pop("timeout_seconds", 5))
-    provider = HFSpaceProvider(settings, KEY, client, wake_delay=0.5, sleep=sleeps.append, **kwargs)
-    return provider, sleeps
-
-
-def test_sleeping_space_is_polled_until_awake_then_asked(provider_server: ProviderServer, client: httpx.Client) -> None:
-    provider_server.scenario = "asleep:2"
-    provider, sleeps = hf(provider_server, client)
-    assert parse_report(provider.generate(PROMPT)).title == REPORT["title"]
-    assert sleeps == [0.5, 0.5]
-    health = [r for r in provider_server.requests if r.protocol == "hf-health"]
-    assert [r.method for r in health] == ["GET"] * 3
-    assert health[0].headers["authorization"] == f"Bearer {KEY}"
-    provider.generate(PROMPT)
-    assert len([r for r in provider_server.requests if r.protocol == "hf-health"]) == 3
-
-
-def test_space_that_never_wakes_is_unavailable(provider_server: ProviderServer, client: httpx.Client) -> None:
-    provider_server.scenario = "asleep:99"
-    provider, sleeps = hf(provider_server, client, wake_attempts=3)
-    with pytest.raises(ProviderUnavailable, match="still waking up"):
-        provider.generate(PROMPT)
-    assert len(sleeps) == 2
-    assert generation_requests(provider_server) == []
-
-
-def test_health_check_timing_out_while_waking_is_unavailable_not_timeout(
-    provider_server: ProviderServer, client: httpx.Client
-) -> None:
-    provider_server.scenario = "health-hang"
-    provider, _ = hf(provider_server, client, wake_attempts=2, timeout_seconds=0.2)
-    with pytest.raises(ProviderError) as info:
-        provider.generate(PROMPT)
-    assert info.value.kind == "unavailable"
-
-
-def test_space_reply_shapes_all_give_the_text() -> None:
-    for body in ({"text": "a"}, {"generated_text": "a"}, {"data": ["a", "b"]}, [{"generated_text": "a"}]):
-        assert generated_text(body, "space") == "a"
-    with pytest.raises(InvalidResponse):
-        generated_text({"data": []}, "space")
 
 
 # ---- the translation boundary --------------------------------------------------------------------
@@ -449,7 +414,15 @@ def test_every_httpx_exception_class_maps_to_a_stepper_error_at_the_boundary() -
             httpx.Client(transport=httpx.MockTransport(raise_it)) as client,
             pytest.raises(ProviderError) as info,
         ):
-            send(client, "POST", "https://api.example.com/x", provider="primary", timeout=30, secrets=[KEY])
+            send(
+                client,
+                "POST",
+                "https://api.example.com/x",
+                provider="primary",
+                timeout=30,
+                max_bytes=1024,
+                secrets=[KEY],
+            )
         assert info.value.__cause__ is exc, cls
         assert "Provider 'primary'" in str(info.value), cls
         assert info.value.kind == EXPECTED_KIND.get(cls.__name__, info.value.kind), cls

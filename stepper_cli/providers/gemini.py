@@ -85,7 +85,7 @@ def candidate_text(data: Any, provider: str) -> str:
             raise Refused(f"Provider '{provider}' refused: the prompt was blocked", detail=f"blockReason: {blocked}")
         raise invalid_shape(provider, "a candidate")
     candidate = candidates[0]
-    reason = candidate.get("finishReason")
+    reason = str(candidate.get("finishReason"))
     if reason in BLOCKED:
         raise Refused(f"Provider '{provider}' refused: the answer was blocked", detail=f"finishReason: {reason}")
     content = candidate.get("content")

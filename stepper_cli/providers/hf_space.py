@@ -15,11 +15,11 @@
 sent as `Authorization: Bearer` on every request (private Spaces need one). The prompt is one text
 (system, then user, then the JSON instructions: a Space is not given a schema).
 
-Waking: a sleeping Space answers 503 (502/504 from the proxy) while it starts, often with
-`{"estimated_time": s}`. Until a request has succeeded (`awake` is False) the adapter waits
-`estimated_time` (else `wake_delay`) and asks again while the report's deadline allows; once awake, a
-503 is a failure like any other. The adapter lives as long as its context, so `awake` carries over
-from one report to the next.
+Waking: a sleeping Space answers 503 (502/504 from its proxy) with `{"estimated_time": s}` while it
+starts. Until a request has succeeded (`awake` is False) the adapter waits `estimated_time` and asks
+again while the report's deadline allows; once awake, a 503 is a failure like any other (and the next
+try waits again). Any other 5xx is a failure at once. The adapter lives as long as its context, so
+`awake` carries over from one report to the next.
 """
 
 from __future__ import annotations
@@ -39,8 +39,8 @@ from .http import HttpAdapter, Reply
 from .replies import invalid_shape
 from .shape import Shape
 
-WAKE_DELAY_SECONDS = 5.0
-MAX_WAKE_WAIT = 60.0  # the longest single wait an estimated_time may ask for
+MIN_WAKE_WAIT, MAX_WAKE_WAIT = 0.5, 60.0  # bounds on one wait an estimated_time asks for
+MAX_WAKING = 300.0  # all the waiting one try does, when the caller set no report deadline
 WAKING = frozenset({502, 503, 504})
 
 
@@ -53,11 +53,10 @@ class HFSpaceProvider(HttpAdapter):
         api_key: str | None,
         client: httpx.Client,
         *,
-        wake_delay: float = WAKE_DELAY_SECONDS,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         super().__init__(settings, api_key, client)
-        self.wake_delay, self._sleep = wake_delay, sleep
+        self._sleep = sleep
         self.awake = False
 
     def generate(self, prompt: Prompt, shape: Shape) -> str:
@@ -83,28 +82,31 @@ class HFSpaceProvider(HttpAdapter):
 
     def _post(self, url: str, body: dict[str, Any], shape: Shape) -> Any:
         """POST, waiting through a sleeping Space's 503s (only until it has answered once)."""
+        waited = 0.0
         while True:
             reply = self.send("POST", url, headers=self.headers(), json_body=body)
-            if reply.status not in WAKING or self.awake:
+            wait = None if self.awake else waking_wait(reply)
+            if wait is None:
                 self.awake = reply.status not in WAKING  # asleep again: the next try waits for it
                 data = self.json_of(reply, shape)
                 self.awake = True
                 return data
-            wait = self._wake_wait(reply)
-            if wait is None:
+            if waited + wait > min(deadline.report_left() - 0.5, MAX_WAKING):
                 raise ProviderUnavailable(
                     f"Provider '{self.name}' (a Hugging Face Space) is still waking up at the report's deadline",
-                    retry_after=self.wake_delay,
-                    detail=f"HTTP {reply.status}",
+                    retry_after=wait,
+                    detail=f"HTTP {reply.status}, estimated_time {wait:g} s",
                 )
             self._sleep(wait)
+            waited += wait
 
-    def _wake_wait(self, reply: Reply) -> float | None:
-        """How long to wait before asking again, or None when the report's deadline does not allow it."""
-        estimated = reply.data.get("estimated_time") if isinstance(reply.data, dict) else None
-        wait = float(estimated) if isinstance(estimated, int | float) and 0 < estimated < 1e6 else self.wake_delay
-        wait = min(wait, MAX_WAKE_WAIT)
-        return wait if wait < deadline.report_left() - 0.5 else None
+
+def waking_wait(reply: Reply) -> float | None:
+    """The wait a sleeping Space asks for (503 with `estimated_time`), or None when the reply is not that."""
+    estimated = reply.data.get("estimated_time") if isinstance(reply.data, dict) else None
+    if reply.status not in WAKING or not isinstance(estimated, int | float) or not 0 <= estimated < 1e6:
+        return None
+    return max(min(float(estimated), MAX_WAKE_WAIT), MIN_WAKE_WAIT)
 
 
 def one_text(prompt: Prompt) -> str:
