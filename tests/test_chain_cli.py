@@ -100,3 +100,27 @@ def test_verbose_logs_each_step(
     assert res.code == 0
     assert "chain a → b → local" in res.err
     assert "a attempt 1 error (auth)" in res.err and "report from b after 2 attempt(s)" in res.err
+
+
+def test_a_fallback_is_never_silent_one_stderr_line_names_the_provider_and_why(
+    committed: GitRepo, server: ProviderServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_config(tmp_path, monkeypatch, ("gone", server.scenario_url("404-model")))
+    res = stepper("report", "--no-cache", cwd=committed.path)
+    assert res.code == 0
+    assert res.err.strip().splitlines() == [
+        "stepper: the local analyzer wrote this report (model m is not available at provider 'gone')"
+    ]
+    quiet = stepper("report", "--no-cache", "-q", cwd=committed.path)
+    assert quiet.code == 0 and quiet.err == ""
+
+
+def test_a_missing_key_is_named_when_the_local_analyzer_answers(
+    committed: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('[[providers]]\nname = "claude"\nkind = "anthropic"\napi_key_env = "STEPPER_TEST_NO_SUCH_KEY"\n')
+    monkeypatch.setenv("STEPPER_CONFIG", str(path))
+    res = stepper("report", "--no-cache", "--format", "json", cwd=committed.path)
+    assert res.code == 0 and json.loads(res.out)["fallback"] is True
+    assert "No API key for provider 'claude': set STEPPER_TEST_NO_SUCH_KEY" in res.err

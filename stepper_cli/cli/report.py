@@ -74,6 +74,7 @@ def report(
     from ..generate.snapshot import keep_fresh
     from ..git.commits import resolve_revs
     from .common import setup_logging
+    from .waiting import watch_chain
 
     if offline and provider:
         raise UsageError("--offline uses only the local analyzer, so it cannot be combined with --provider.",
@@ -92,7 +93,8 @@ def report(
     if not no_cache:
         keep_fresh(ctx.repo.root, ctx.config)  # what the lean cache-hit path (cli/lean/report.py) reads
     shas = resolve_revs(ctx.repo, rev)
-    results = _generate(ctx, shas, options, fmt, output, quiet, verbose)
+    with watch_chain(quiet):
+        results = _generate(ctx, shas, options, fmt, output, quiet, verbose)
     _print(results, fmt, ".." in rev, output)
     if not results and not quiet:
         warn(f"No commits in {rev}.")
