@@ -77,6 +77,7 @@ def report_text(scenario: str) -> str:
         "fenced": f"Here it is.\n```json\n{json.dumps(REPORT, indent=2)}\n```\n",
         "think": f"<think>The diff adds a retry wrapper; summarise that.</think>\n{clean}",
         "think-braces": f'<think>I could answer {{"title": "x"}} but {{no}}.</think>\n{clean}',
+        "bare-think": f'The diff {{adds}} a wrapper; {{"title": "draft"}} is too short.</think>\n{clean}',
         "braces": f"Draft {{not json}} first, then: {json.dumps(INVALID_REPORT)} and finally {clean} {{bye}}",
         "two": f"{json.dumps(INVALID_REPORT)}\n{clean}",
         "invalid": json.dumps(INVALID_REPORT),

@@ -123,3 +123,34 @@ def test_with_nothing_configured_only_local_is_listed(tmp_path: Path) -> None:
     assert res.code == 0 and [r["name"] for r in json.loads(res.out)] == ["local"]
     res = stepper("providers", "check", cwd=tmp_path)
     assert res.code == 0 and "No providers are configured" in res.out
+
+
+def test_list_shows_a_rate_limit_hold_and_what_was_learned_and_reset_clears_both(configured: Path) -> None:
+    with open_store("") as store:
+        store.put("ratelimit:primary", {"hold": time.time() + 42, "asked": 600, "said": "retry-after: 600"})
+        store.put(
+            "learned:primary:gpt-4o-mini",
+            {"shape": {"structured": "json_object"}, "because": "This response_format type is unavailable now",
+             "at": time.time()},
+        )  # fmt: skip
+    text = stepper("providers", cwd=configured).out
+    assert "held: it asked to wait 600 s; 4" in text
+    assert "learned for gpt-4o-mini: structured json_schema -> json_object (This response_format type" in text
+    [primary] = json.loads(stepper("providers", "list", "--json", cwd=configured).out)[:1]
+    assert primary["hold_asked_seconds"] == 600 and 40 < primary["hold_seconds"] <= 42
+    assert primary["learned"][0]["changes"] == "structured json_schema -> json_object"
+    assert stepper("providers", "reset", "primary", cwd=configured).code == 0
+    [primary] = json.loads(stepper("providers", "list", "--json", cwd=configured).out)[:1]
+    assert primary["hold_seconds"] is None and primary["learned"] == []
+
+
+def test_check_names_the_models_a_provider_serves_when_its_model_is_gone(
+    configured: Path, server: ProviderServer
+) -> None:
+    server.scenario = "404-model"
+    res = stepper("providers", "check", "primary", "--json", cwd=configured)
+    [result] = json.loads(res.out)
+    assert res.code == 5 and result["error"] == "model_not_found"
+    assert result["detail"] == (
+        "model gpt-4o-mini is not available at provider 'primary'; it serves: gpt-5-mini, gpt-5.4, o4-mini"
+    )

@@ -208,6 +208,14 @@ def test_wrapped_json_is_returned_raw_for_the_parser(
     assert parse_report(text).title == REPORT["title"]
 
 
+@pytest.mark.parametrize("scenario", ["think-braces", "bare-think", "braces", "two"])
+def test_json_recovery_takes_the_first_balanced_object_that_validates(
+    scenario: str, provider_server: ProviderServer, client: httpx.Client
+) -> None:
+    provider_server.scenario = scenario
+    assert parse_report(make("openai", provider_server, client).generate(PROMPT)) == Report.model_validate(REPORT)
+
+
 @pytest.mark.parametrize("kind", KINDS)
 def test_report_failing_the_schema_reaches_the_parser_and_is_rejected_there(
     kind: str, provider_server: ProviderServer, client: httpx.Client
