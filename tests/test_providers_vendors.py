@@ -213,3 +213,17 @@ def test_a_server_dripping_its_headers_is_a_timeout_at_the_wall_clock_limit(
 ) -> None:
     error = failure("openai", provider_server, client, "drip", timeout_seconds=1.5)
     assert error.kind == "timeout" and str(error) == "Provider 'primary' timed out after 1.5 s"
+
+
+def test_retry_after_forms_are_read_in_the_order_sdks_read_them() -> None:
+    from stepper_cli.providers.retry_after import parse_duration, wait_asked
+
+    assert wait_asked({"retry-after": "30", "retry-after-ms": "1500"}) == (1.5, "retry-after-ms")
+    assert wait_asked({"x-ratelimit-reset-requests": "1m30.5s"}) == (90.5, "x-ratelimit-reset-requests")
+    assert parse_duration("6m0s") == 360 and parse_duration("250ms") == 0.25 and parse_duration("1h2m") == 3720
+    assert parse_duration("soon") is None and parse_duration("5 parsecs") is None
+    reset = wait_asked({"x-ratelimit-reset-requests": "1999999999000"})  # a Unix time in milliseconds
+    assert reset is not None and reset[0] > 0
+    assert wait_asked({}, {"error": {"details": [{"@type": "type.googleapis.com/google.rpc.RetryInfo",
+                                                 "retryDelay": "37s"}]}}) == (37.0, "RetryInfo.retryDelay")  # fmt: skip
+    assert wait_asked({"retry-after": "nan"}) is None

@@ -2,8 +2,9 @@
 
     retry-after-ms: 1500                       milliseconds (OpenAI's and Anthropic's SDKs prefer it)
     retry-after: 30 | Wed, 21 Oct 2026 07:28:00 GMT   seconds or an HTTP-date
-    x-ratelimit-reset-requests / -tokens: 6m0s | 1.5s | 250ms | 20    Go-style durations (OpenAI, Groq):
-                                               the bucket whose x-ratelimit-remaining-* is 0, else the longest
+    x-ratelimit-reset-requests / -tokens: 6m0s | 1.5s | 250ms | 20    Go-style durations (OpenAI, Groq), or a
+                                               Unix time in s or ms: the bucket whose x-ratelimit-remaining-*
+                                               is 0, else the longest
     error.details[google.rpc.RetryInfo].retryDelay: "37s"   in a Gemini error body
 
 The first form present wins; values that cannot be read are skipped. Never negative, never infinite.
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import math
 import re
+import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -21,6 +23,7 @@ from typing import Any
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|h|m|s)")
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
 RETRY_INFO = "type.googleapis.com/google.rpc.RetryInfo"
+EPOCH_SECONDS = 1e9  # a reset this large is a Unix time, not a duration
 
 
 def wait_asked(headers: Mapping[str, str], body: Any = None, now: datetime | None = None) -> tuple[float, str] | None:
@@ -79,11 +82,11 @@ def gemini_retry_delay(body: Any) -> float | None:
     return None
 
 
-def _ratelimit_reset(headers: Mapping[str, str]) -> tuple[float, str] | None:
+def _ratelimit_reset(headers: Mapping[str, str], now: float | None = None) -> tuple[float, str] | None:
     found: list[tuple[float, str, bool]] = []
     for bucket in ("requests", "tokens"):
         name = f"x-ratelimit-reset-{bucket}"
-        seconds = parse_duration(headers.get(name))
+        seconds = _reset_seconds(parse_duration(headers.get(name)), now)
         if seconds is not None:
             spent = (headers.get(f"x-ratelimit-remaining-{bucket}") or "").strip() == "0"
             found.append((seconds, name, spent))
@@ -92,6 +95,14 @@ def _ratelimit_reset(headers: Mapping[str, str]) -> tuple[float, str] | None:
     chosen = [f for f in found if f[2]] or found
     seconds, name, _ = max(chosen)
     return seconds, name
+
+
+def _reset_seconds(value: float | None, now: float | None) -> float | None:
+    """A reset given as a Unix time (seconds or milliseconds, as some gateways send) becomes seconds from now."""
+    if value is None or value < EPOCH_SECONDS:
+        return value
+    when = value / 1000 if value >= EPOCH_SECONDS * 1000 else value
+    return _finite(when - (time.time() if now is None else now))
 
 
 def _number(value: str | None) -> float | None:
