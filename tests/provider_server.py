@@ -78,7 +78,16 @@ try:
 except ImportError:  # the server also runs as a plain script
     pytest = None  # type: ignore[assignment]
 
-__all__ = ["HOSTILE_REPORT", "HOSTILE_SEQUENCES", "INVALID_REPORT", "REPORT", "ProviderServer", "RecordedRequest", "provider_server", "refused_url"]
+__all__ = [
+    "HOSTILE_REPORT",
+    "HOSTILE_SEQUENCES",
+    "INVALID_REPORT",
+    "REPORT",
+    "ProviderServer",
+    "RecordedRequest",
+    "provider_server",
+    "refused_url",
+]
 HANG_SECONDS = 5.0
 ROUTES: list[tuple[str, re.Pattern[str]]] = [
     ("openai", re.compile(r"^(/v1)?/chat/completions$")),

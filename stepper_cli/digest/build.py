@@ -154,7 +154,7 @@ def _asker(ctx: Context, options: ReportOptions) -> Callable[[str, Prompt, Calla
 
     def ask(subject: str, prompt: Prompt, fallback: Callable[[], Report]) -> Answer:
         request = ChainRequest(subject, lambda _template: prompt, fallback)
-        with build_chain(ctx.settings, options, lambda: ctx.store, client=ctx.http_client) as chain:
+        with build_chain(ctx.settings, options, lambda: ctx.store, adapters=ctx.adapters) as chain:
             out = chain.run(request)
         return Answer(out.report, out.provider, out.fallback, out.attempts)
 
