@@ -120,7 +120,10 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(self.server.length or len(body)))
         self.end_headers()
-        self.wfile.write(body)
+        try:
+            self.wfile.write(body)
+        except (ConnectionResetError, BrokenPipeError):
+            pass  # stepper hung up: it cuts a reply off past max_reply_bytes
         self.close_connection = True
 
     def log_message(self, format: str, *args: Any) -> None:
