@@ -98,7 +98,7 @@ def check_file(path: Path) -> None:
     except OSError as exc:
         raise home_error(path, exc) from exc
     if stat.S_ISLNK(st.st_mode):
-        raise home_error(path, OSError(errno.ELOOP, "it is a symbolic link"))
+        raise _link_refused(path)
     _own_or_refuse(path, st, "file")
 
 
@@ -176,7 +176,7 @@ def write_atomic(path: Path, data: bytes, mode: int) -> None:
     """
     with contextlib.suppress(FileNotFoundError):
         if stat.S_ISLNK(os.lstat(path).st_mode):
-            raise home_error(path, OSError(errno.ELOOP, "it is a symbolic link"))
+            raise _link_refused(path)
     try:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     except OSError as exc:
@@ -221,6 +221,19 @@ def free_space_hint(where: Path) -> str:
     return f"Free some space on {place}{free}, then retry; stepper deleted nothing."
 
 
+def is_link_refusal(exc: BaseException) -> bool:
+    """Whether exc is stepper refusing a symbolic link (exit 7 whatever the caller's own error code)."""
+    cause = exc.__cause__
+    return isinstance(exc, StorageError) and isinstance(cause, OSError) and cause.errno == errno.ELOOP
+
+
+def _link_refused(path: Path) -> StorageError:
+    link = OSError(errno.ELOOP, "it is a symbolic link")
+    error = home_error(path, link)
+    error.__cause__ = link
+    return error
+
+
 def _prepare_parent(path: Path) -> None:
     """Check (and create) the folders of a file under STEPPER_HOME; a path the user chose elsewhere is theirs."""
     home = stepper_home()
@@ -231,7 +244,7 @@ def _prepare_parent(path: Path) -> None:
 
 def _own_or_refuse(path: Path, st: os.stat_result, kind: str) -> None:
     if stat.S_ISLNK(st.st_mode):
-        raise home_error(path, OSError(errno.ELOOP, "it is a symbolic link"))
+        raise _link_refused(path)
     expected = stat.S_ISDIR if kind == "folder" else stat.S_ISREG
     if not expected(st.st_mode):
         raise StorageError(f"Refusing to use {path}: it is not a regular {kind}.", hint=_LINK_HINT)

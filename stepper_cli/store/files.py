@@ -22,8 +22,8 @@ from diskcache.core import DBNAME, MODE_RAW, UNKNOWN
 
 from ..config.paths import check_file, ensure_dir, tighten
 from ..errors import StorageError
-from . import errors
 from .base import JSON, Store, Updater, check_amount, check_key, check_ttl, counter_value, decode, encode
+from .errors import guard, probe_empty
 
 # Entries stay in the database (no side files) and are never evicted: the ledger must not lose jobs.
 _SETTINGS: dict[str, Any] = {
@@ -103,7 +103,7 @@ class FileStore(Store):
             with self._guard():
                 if not self.path.exists():
                     self._create()
-                elif errors.probe_empty(self.path):
+                elif probe_empty(self.path):
                     raise StorageError(
                         f"The store at {self.path} is empty: the cached reports and job records it held are gone.",
                         hint="Restore the file from a backup, or run 'stepper cache clear' to start afresh.",
@@ -210,7 +210,7 @@ class FileStore(Store):
     @contextlib.contextmanager
     def _guard(self) -> Iterator[None]:
         """Translate sqlite3, diskcache and OS errors into a StorageError naming the file (store/errors.py)."""
-        with errors.guard("store", str(self.path), timeout=self.timeout):
+        with guard("store", str(self.path), timeout=self.timeout):
             yield
 
 

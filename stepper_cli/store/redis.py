@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 
 from ..config.urls import mask_url
 from ..errors import ConfigError, StorageError
-from . import errors
 from .base import JSON, Store, Updater, check_amount, check_key, check_ttl, decode, encode
+from .errors import guard
 
 if TYPE_CHECKING:
     import redis as redis_module
@@ -174,7 +174,7 @@ class RedisStore(Store):
     @contextlib.contextmanager
     def _guard(self) -> Iterator[None]:
         """Translate redis errors into a StorageError naming the server, never its password (store/errors.py)."""
-        with errors.guard("store", self._url, timeout=self._timeout, secret=self._secret):
+        with guard("store", self._url, timeout=self._timeout, secret=self._secret):
             yield
 
 
