@@ -176,11 +176,17 @@ class _JobLog:
     """One line per job on stderr (a terminal, or --verbose) and in --log-file."""
 
     def __init__(self, path: Path | None, to_stderr: bool) -> None:
-        self.to_stderr = to_stderr
-        from ..config.paths import open_log
+        from ..config.paths import is_link_refusal, open_log
+        from ..errors import StorageError, UsageError
 
-        # owner-only, like everything stepper writes (job lines name commits and repositories); never via a link
-        self.file = None if path is None else open_log(path)
+        self.to_stderr = to_stderr
+        try:  # owner-only, like everything stepper writes (job lines name commits and repositories); never via a link
+            self.file = None if path is None else open_log(path)
+        except StorageError as exc:
+            if is_link_refusal(exc):
+                raise
+            reason = exc.message.rpartition(": ")[2] or exc.message
+            raise UsageError(f"Cannot write --log-file {path}: {reason}", hint=exc.hint) from exc
 
     def __call__(self, line: str) -> None:
         from ..config.urls import mask_text
