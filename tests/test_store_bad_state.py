@@ -38,7 +38,7 @@ def test_a_store_opened_with_a_malformed_url_by_a_library_caller_is_a_config_err
     from stepper_cli.errors import ConfigError
     from stepper_cli.store import open_store
 
-    with pytest.raises(ConfigError, match="queue.url") as refused:
+    with pytest.raises(ConfigError, match=r"queue\.url") as refused:
         open_store("redis://:pw@[::1/0")
     assert ":pw@" not in str(refused.value)
 

@@ -103,18 +103,17 @@ def push_many(url: str, messages: list[tuple[str, int]]) -> None:
             push(url, job_id, priority, huey)
         return
     path = queue_file()
+    _check_local(path)
     if not path.exists():
         open_huey("")  # huey creates its tables
     rows = [(QUEUE_NAME, encode_message(job_id, priority), priority) for job_id, priority in messages]
-    try:
+    with guard(""):
         conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT)
         try:
             with conn:  # one transaction: all of them or none
                 conn.executemany("insert into task (queue, data, priority) values (?, ?, ?)", rows)
         finally:
             conn.close()
-    except sqlite3.Error as exc:
-        raise _sqlite_error(exc) from exc
 
 
 def _sqlite_push(path: Path, data: bytes, priority: int) -> None:
