@@ -23,7 +23,7 @@ import pytest
 from stepper_cli.store import open_store
 from tests.cli_run import stepper
 from tests.gitutil import GitRepo
-from tests.queuekit import reports
+from tests.queuekit import jobs, reports
 
 
 @pytest.fixture
@@ -111,3 +111,80 @@ def test_a_disk_full_error_on_the_report_write_gives_exit_7_and_no_half_entry(
     assert_store_sound(isolated_env, two.head())
     with open_store("") as store:
         assert store.get("report:" + "0" * 32) is None  # the store is usable after all
+
+
+@pytest.fixture
+def two_queued(repo: GitRepo) -> GitRepo:
+    """A repository whose two commits are queued (ledger records and queue messages), with no worker."""
+    for name in ("a", "b"):
+        repo.commit(f"feat: {name}", (f"{name}.py", f"{name} = 1\n"))
+        assert stepper("enqueue", "--quiet", cwd=repo.path).code == 0
+    assert [j["state"] for j in jobs()] == ["queued", "queued"]
+    return repo
+
+
+def assert_both_jobs_survive(home: Path) -> None:
+    """Both ledger records are queued and both messages are still in queue.db."""
+    assert sorted(j["state"] for j in jobs()) == ["queued", "queued"]
+    with sqlite3.connect(home / "queue.db") as conn:
+        assert conn.execute("select count(*) from task").fetchone()[0] == 2
+
+
+def test_cache_clear_on_a_full_tmpfs_deletes_nothing_and_both_queued_jobs_survive(
+    small_home: Path, two_queued: GitRepo
+) -> None:
+    filler = fill(small_home)
+    before = sorted(p.name for p in small_home.rglob("*"))
+    cleared = stepper("cache", "clear", cwd=two_queued.path)
+    assert cleared.code == 7 and "Traceback" not in cleared.err, cleared
+    assert "cleared nothing" in cleared.err and "Free some space" in cleared.err
+    assert "cache clear" not in cleared.err.replace("stepper: ", "")  # the way out of a full disk is space
+    assert {p.name for p in small_home.rglob("*")} >= {"queue.db", "cache.db"}
+    assert {"queue.db", "cache.db"} <= set(before)
+    filler.unlink()
+    assert_both_jobs_survive(small_home)
+    assert stepper("cache", "clear", cwd=two_queued.path).code == 0  # with space back it clears reports only
+    assert_both_jobs_survive(small_home)
+
+
+def test_cache_clear_when_quick_check_reports_a_disk_io_error_deletes_nothing(
+    two_queued: GitRepo, isolated_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What SQLite says on a full disk when it cannot grow its -shm file: an I/O error, not corruption."""
+    real_connect = sqlite3.connect
+
+    class FullDiskConnection:
+        def __init__(self, conn: sqlite3.Connection) -> None:
+            self.conn = conn
+
+        def execute(self, sql: str, *args: Any) -> Any:
+            if "quick_check" in sql:
+                raise sqlite3.OperationalError("disk I/O error")
+            return self.conn.execute(sql, *args)
+
+        def __getattr__(self, name: str) -> Any:
+            return getattr(self.conn, name)
+
+    def connect(database: Any, *args: Any, **kwargs: Any) -> Any:
+        conn = real_connect(database, *args, **kwargs)
+        return FullDiskConnection(conn) if "mode=ro" in str(database) else conn
+
+    monkeypatch.setattr(sqlite3, "connect", connect)
+    cleared = stepper("cache", "clear", cwd=two_queued.path)
+    assert cleared.code == 7 and "disk I/O error" in cleared.err and "cleared nothing" in cleared.err, cleared
+    assert "Free some space" in cleared.err and "cache clear" not in cleared.err.replace("stepper: ", "")
+    monkeypatch.setattr(sqlite3, "connect", real_connect)
+    assert (isolated_env / "store" / "cache.db").exists()
+    assert_both_jobs_survive(isolated_env)
+
+
+def test_the_disk_full_hint_never_suggests_cache_clear(
+    two: GitRepo, isolated_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def full_disk(*args: Any, **kwargs: Any) -> Any:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(diskcache.Cache, "set", full_disk)
+    for args in (("report",), ("enqueue",)):
+        out = stepper(*args, cwd=two.path)
+        assert out.code == 7 and "is full" in out.err and "cache clear" not in out.err, (args, out)

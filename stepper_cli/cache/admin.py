@@ -1,5 +1,10 @@
 """What `stepper cache` shows and does: counts by state, one commit's entry, clearing the reports (and any
-entry stepper cannot read, so that `cache clear` is the way out its error messages promise)."""
+entry stepper cannot read, so that `cache clear` is the way out its error messages promise).
+
+`cache clear` deletes a local state file only when it is proven lost: SQLite reports it corrupt (or it was
+emptied). A full disk, an I/O error, a lock or a link proves nothing: then nothing at all is deleted and
+the error says what to do (free space, check the disk, stop stray workers, remove the link).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..config.paths import check_file, free_space_hint
+from ..errors import StorageError
+from ..store.errors import probe
 from .reports import ALIAS_PREFIX, REPORT_PREFIX, CachePolicy
 
 if TYPE_CHECKING:
@@ -50,6 +58,40 @@ def clear(store: Store) -> int:
     removed = store.clear(REPORT_PREFIX)
     store.clear(ALIAS_PREFIX)
     return removed
+
+
+def proven_lost(files: tuple[Path, ...]) -> list[Path]:
+    """The SQLite files among files that SQLite proves corrupt, or that were emptied; any doubt raises.
+
+    Every file is checked before the caller deletes anything, so one file on a full disk keeps them all.
+    """
+    lost = []
+    for path in files:
+        check_file(path)
+        kind = probe(path)
+        if kind in ("corrupt", "empty"):
+            lost.append(path)
+        elif kind is not None:
+            raise _not_proven(path, kind)
+    return lost
+
+
+def _not_proven(path: Path, kind: str) -> StorageError:
+    if kind == "full":
+        return StorageError(f"The disk holding {path} is full; stepper cleared nothing.", hint=free_space_hint(path))
+    if kind == "io":
+        return StorageError(
+            f"Reading {path} failed with a disk I/O error, which does not prove it corrupt; stepper cleared nothing.",
+            hint=f"SQLite reports a full disk this way too. {free_space_hint(path)} If space is not the cause, check "
+            "the disk (dmesg).",
+        )
+    if kind == "locked":
+        return StorageError(
+            f"{path} is locked by another process; stepper cleared nothing.",
+            hint="Stop running 'stepper worker' processes, then retry.",
+        )
+    return StorageError(f"Cannot read {path} ({kind}); stepper cleared nothing.",
+                        hint="Check the owner and permissions of the file and its folder.")  # fmt: skip
 
 
 def drop_unreadable(store: Store) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 import time
 from pathlib import Path
@@ -177,19 +176,23 @@ class _JobLog:
     """One line per job on stderr (a terminal, or --verbose) and in --log-file."""
 
     def __init__(self, path: Path | None, to_stderr: bool) -> None:
-        self.to_stderr = to_stderr
-        try:  # owner-only, like everything stepper writes: job lines name commits and repositories
-            fd = None if path is None else os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-            self.file = None if fd is None else os.fdopen(fd, "a", encoding="utf-8")
-        except OSError as exc:
-            from ..errors import UsageError
+        from ..config.paths import is_link_refusal, open_log
+        from ..errors import StorageError, UsageError
 
-            raise UsageError(f"Cannot write --log-file {path}: {exc.strerror or exc}.", hint="") from exc
+        self.to_stderr = to_stderr
+        try:  # owner-only, like everything stepper writes (job lines name commits and repositories); never via a link
+            self.file = None if path is None else open_log(path)
+        except StorageError as exc:
+            if is_link_refusal(exc):
+                raise
+            reason = exc.message.rpartition(": ")[2] or exc.message
+            raise UsageError(f"Cannot write --log-file {path}: {reason}", hint=exc.hint) from exc
 
     def __call__(self, line: str) -> None:
+        from ..config.urls import mask_text
         from ..report.safe_text import clean
 
-        stamped = f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {clean(line)}"
+        stamped = f"{time.strftime('%Y-%m-%dT%H:%M:%S')} {clean(mask_text(line))}"
         if self.to_stderr:
             print(stamped, file=sys.stderr, flush=True)
         if self.file is not None:

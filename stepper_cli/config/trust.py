@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 
 from ..errors import StorageError
-from .paths import stepper_home, write_private
+from .paths import read_private, stepper_home, write_private
 
 
 def digest(raw: bytes) -> str:
@@ -27,10 +27,12 @@ def _records_path() -> Path:
 
 def _records() -> dict[str, str]:
     env = os.environ.get("STEPPER_HOME")
-    try:  # reading never creates STEPPER_HOME: a folder that is not there holds no trust
-        path = Path(env).expanduser() / "trust.json" if env else _records_path()
-        data = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError, StorageError):
+    path = Path(env).expanduser() / "trust.json" if env else _records_path()
+    if not os.path.lexists(path):  # reading never creates STEPPER_HOME: a folder that is not there holds no trust
+        return {}
+    try:  # a link planted at the records is refused (StorageError: trusts nothing), never read through
+        data = json.loads(read_private(path) or b"{}")
+    except (ValueError, StorageError):
         return {}
     return {k: v for k, v in data.items() if isinstance(v, str)} if isinstance(data, dict) else {}
 

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from ..errors import ConfigError, UsageError
 from .allowlist import Beyond, beyond
@@ -15,7 +14,7 @@ from .paths import stepper_home, user_config_path
 from .settings import REPO_FILE, config_files, load_settings, user_layer
 from .sources import parse_toml, read_bytes
 from .trust import digest, trust
-from .urls import mask_url
+from .urls import mask_setting
 
 SECRET_WORDS = ("password", "secret", "token", "key")
 
@@ -52,25 +51,12 @@ def _mask(key: str, value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _mask(f"{key}.{k}", v) for k, v in value.items()}
     if isinstance(value, str) and value:
-        if key.rsplit(".", 1)[-1] == "webhook":  # a webhook's path is often its token (Slack, Discord)
-            return _mask_path(value)
         if "://" in value:
-            return mask_url(value)
+            return mask_setting(key, value)
         leaf = key.rsplit(".", 1)[-1]
         if any(w in leaf for w in SECRET_WORDS) and not leaf.endswith("_env"):
             return "***"
     return value
-
-
-def _mask_path(url: str) -> str:
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "<unparseable URL>"
-    if not parts.netloc:
-        return "***"
-    host = parts.netloc.rpartition("@")[2]
-    return f"{parts.scheme}://{host}" + ("/***" if parts.path.strip("/") or parts.query else "")
 
 
 def config_locations(root: Path | None) -> dict[str, str]:

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..cache.reports import CachePolicy
-from ..config.paths import stepper_home, user_config_path, write_private
+from ..config.paths import read_private, stepper_home, user_config_path, write_private
 from ..config.urls import has_credentials
 from ..errors import StorageError
 
@@ -54,9 +54,9 @@ def enqueue_settings(repo_root: Path) -> EnqueueSettings:
 
 def saved_settings(repo_root: Path) -> EnqueueSettings | None:
     """The settings from this repository's snapshot while it is still valid, else None (no full load)."""
-    try:
-        snap = json.loads(_snapshot_path(repo_root).read_text("utf-8"))
-    except (OSError, ValueError):
+    try:  # a link planted at the snapshot is refused (StorageError), never read through
+        snap = json.loads(read_private(_snapshot_path(repo_root)) or b"null")
+    except ValueError:
         return None
     if isinstance(snap, dict) and snap.get("fingerprint") == fingerprint(repo_root, snap.get("template_files", [])):
         return _from_json(snap)

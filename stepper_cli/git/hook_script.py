@@ -22,6 +22,7 @@ LOG_NAME = "hook.log"
 
 # Runs in the foreground: shell builtins, one `git rev-parse`, one fork. Everything slow is detached.
 _BODY = r"""_stepper_log=$_stepper_home/hook.log
+[ ! -L "$_stepper_log" ] || _stepper_log=/dev/null  # never append through a link; 'hook status' names it
 _stepper_post_commit() {
   if [ "$_stepper_skip_rebase" = 1 ]; then
     _stepper_gd=$(git rev-parse --git-dir 2>/dev/null) || return 0

@@ -171,19 +171,18 @@ def cache_entry(rev: str = "HEAD", *, repo: str | Path = ".") -> CacheEntry:
 
 
 def clear_cache(*, repo: str | Path = ".") -> Cleared:
-    """Remove the cached reports; a corrupt local store or queue file is deleted without being opened."""
-    from ..cache.admin import Cleared, clear, drop_unreadable
+    """Remove the cached reports; a local store or queue file proven lost is deleted without being opened."""
+    from ..cache.admin import Cleared, clear, drop_unreadable, proven_lost
     from ..store import local_store_dir, open_store, remove_local_store
     from . import transport as queue
 
     url = state_config(repo).settings.queue.url
-    deleted: list[Path] = []
-    if not url:
-        store_file = local_store_dir() / "cache.db"
-        if queue.sqlite_file_corrupt(store_file) and remove_local_store():
-            deleted.append(store_file)
-        if queue.sqlite_file_corrupt(queue.queue_file()) and queue.remove_local_queue():
-            deleted.append(queue.queue_file())
+    removers = (
+        {}
+        if url
+        else {local_store_dir() / "cache.db": remove_local_store, queue.queue_file(): queue.remove_local_queue}
+    )
+    deleted = [path for path in proven_lost(tuple(removers)) if removers[path]()]
     with open_store(url) as store:
         removed = clear(store)
         return Cleared(removed, tuple(deleted), drop_unreadable(store))

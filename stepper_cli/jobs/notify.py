@@ -24,7 +24,8 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from .. import __version__
-from ..config.paths import stepper_home
+from ..config.paths import open_log, stepper_home
+from ..config.urls import mask_text
 
 if TYPE_CHECKING:
     import httpx
@@ -164,9 +165,8 @@ def run_command(command: str, body: bytes, job: dict[str, Any], timeout: float) 
 def append_log(name: str, line: str) -> None:
     """Append one timestamped line to a log under STEPPER_HOME (created 0600)."""
     stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-    fd = os.open(stepper_home() / name, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
-    with os.fdopen(fd, "a", encoding="utf-8") as fh:
-        fh.write(f"{stamp} {' '.join(line.split())}\n")
+    with open_log(stepper_home() / name) as fh:
+        fh.write(f"{stamp} {' '.join(mask_text(line).split())}\n")
 
 
 def _post_following(url: str, body: bytes, headers: dict[str, str], settings: NotifySettings,

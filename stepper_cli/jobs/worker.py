@@ -57,6 +57,7 @@ class _Consumer(Consumer):  # type: ignore[misc]
 
     def __init__(self, huey: Any, **options: Any) -> None:
         super().__init__(huey, **options)
+        # huey's private signal -> (restart, graceful) table: held by tests/test_store_huey.py and the huey pin
         self._signal_actions = {signal.SIGINT: (False, True), signal.SIGTERM: (False, True)}
 
 

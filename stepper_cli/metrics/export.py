@@ -23,7 +23,7 @@ from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from ..config.paths import write_atomic
+from ..config.paths import is_link_refusal, write_atomic
 from ..errors import StorageError, UsageError
 from ..store.counters import BUCKETS, PREFIX
 
@@ -150,11 +150,13 @@ def write_textfile(path: Path, text: str) -> None:
     """Write the exposition atomically (temp file + rename in the same folder), mode 0644.
 
     The path is the user's argument, so a folder that cannot be written is a usage error (exit 2), as an
-    unwritable `--output` is.
+    unwritable `--output` is; a symbolic link at the path is refused (exit 7), never replaced or followed.
     """
     try:
         write_atomic(path, text.encode("utf-8"), TEXTFILE_MODE)
     except StorageError as exc:
+        if is_link_refusal(exc):  # a link at the path is refused as everywhere, not a usage error
+            raise
         raise UsageError(f"Cannot write --textfile {path}: {exc.message.partition(': ')[2] or exc.message}",
                          hint="Check that the folder exists and that you can write to it.") from exc  # fmt: skip
 

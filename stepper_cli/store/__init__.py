@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 
 from ..config.paths import stepper_home
-from ..config.urls import mask_url
+from ..config.urls import check_url, mask_url
 from ..errors import ConfigError, StorageError
 from .base import JSON, Store, Updater
 
@@ -25,6 +25,7 @@ __all__ = [
 ]
 
 DEFAULT_TIMEOUT = 10.0
+URL_EXAMPLE = "redis://[:password@]host:port/db, rediss://…, or leave it empty for local files"
 _LOCAL_DIRNAME = "store"
 
 
@@ -35,15 +36,12 @@ def open_store(url: str = "", home: Path | None = None, *, timeout: float = DEFA
         from .files import FileStore
 
         return FileStore(local_store_dir(home), timeout=timeout)
+    check_url(url, "queue.url", URL_EXAMPLE)
     if url.partition("://")[0].lower() in ("redis", "rediss"):
         from .redis import RedisStore
 
         return RedisStore(url, timeout=timeout)
-    raise ConfigError(
-        f"'{mask_url(url)}' is not a store URL; use redis://[:password@]host:port/db, rediss://…, "
-        "or leave it empty for local files",
-        key="queue.url",
-    )
+    raise ConfigError(f"'{mask_url(url)}' is not a store URL; use {URL_EXAMPLE}", key="queue.url")
 
 
 def local_store_dir(home: Path | None = None) -> Path:

@@ -1,10 +1,17 @@
-"""The default store: one owner-only SQLite file (diskcache, WAL) shared by the processes of one machine."""
+"""The default store: one owner-only SQLite file (diskcache, WAL) shared by the processes of one machine.
+
+The file is made whole in a private temp folder and linked into place, so an existing `cache.db` always
+holds stepper's tables: an empty one lost its data, and is reported (exit 7), never silently started afresh.
+The file and its -wal/-shm companions are refused when they are links (see config/paths.py).
+"""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import sqlite3
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,9 +20,10 @@ from typing import Any
 import diskcache
 from diskcache.core import DBNAME, MODE_RAW, UNKNOWN
 
-from ..config.paths import FILE_MODE, ensure_dir
+from ..config.paths import check_file, ensure_dir, tighten
 from ..errors import StorageError
 from .base import JSON, Store, Updater, check_amount, check_key, check_ttl, counter_value, decode, encode
+from .errors import guard, probe_empty
 
 # Entries stay in the database (no side files) and are never evicted: the ledger must not lose jobs.
 _SETTINGS: dict[str, Any] = {
@@ -88,14 +96,36 @@ class FileStore(Store):
         self.path = directory / DBNAME
         self.timeout = timeout
         ensure_dir(directory)
+        for companion in _companions(self.path):
+            check_file(companion)
         old_umask = os.umask(0o077)  # sqlite gives -wal/-shm the database file's mode
         try:
             with self._guard():
-                cache = _cache_class(timeout)
-                self._cache = cache(str(directory), timeout=timeout, disk=_TextDisk, **_SETTINGS)
+                if not self.path.exists():
+                    self._create()
+                elif probe_empty(self.path):
+                    raise StorageError(
+                        f"The store at {self.path} is empty: the cached reports and job records it held are gone.",
+                        hint="Restore the file from a backup, or run 'stepper cache clear' to start afresh.",
+                    )
+                self._cache = self._open(directory)
                 self._tighten()
         finally:
             os.umask(old_umask)
+
+    def _open(self, directory: Path) -> _Cache:
+        cache: _Cache = _cache_class(self.timeout)(str(directory), timeout=self.timeout, disk=_TextDisk, **_SETTINGS)
+        return cache
+
+    def _create(self) -> None:
+        """Build the database in a private temp folder, then link it in place (a racing creator's file wins)."""
+        scratch = Path(tempfile.mkdtemp(prefix=".new-", dir=self.directory))
+        try:
+            self._open(scratch).close()
+            with contextlib.suppress(FileExistsError):
+                os.link(scratch / DBNAME, self.path)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
 
     def get(self, key: str) -> JSON | None:
         with self._guard():
@@ -174,52 +204,15 @@ class FileStore(Store):
 
     def _tighten(self) -> None:
         """Make the database and its WAL files owner-only, whoever created them and with what umask."""
-        for suffix in ("", "-wal", "-shm"):
-            with contextlib.suppress(FileNotFoundError):
-                path = self.path.with_name(self.path.name + suffix)
-                if path.stat().st_mode & 0o077:
-                    path.chmod(FILE_MODE)
+        for companion in _companions(self.path):
+            tighten(companion)
 
     @contextlib.contextmanager
     def _guard(self) -> Iterator[None]:
-        """Translate sqlite3, diskcache and OS errors into a StorageError naming the file."""
-        try:
+        """Translate sqlite3, diskcache and OS errors into a StorageError naming the file (store/errors.py)."""
+        with guard("store", str(self.path), timeout=self.timeout):
             yield
-        except diskcache.Timeout as exc:
-            raise self._locked() from exc
-        except sqlite3.Error as exc:
-            raise self._translate(exc) from exc
-        except OSError as exc:
-            raise StorageError(
-                f"Cannot use the store at {self.path}: {exc.strerror or exc}.",
-                hint="Check the folder's owner, permissions and free space.",
-            ) from exc
 
-    def _locked(self) -> StorageError:
-        return StorageError(
-            f"The store at {self.path} stayed locked for more than {self.timeout:g} s.",
-            hint="Another stepper process may be stuck: try again, or stop stray 'stepper worker' processes.",
-        )
 
-    def _translate(self, exc: sqlite3.Error) -> StorageError:
-        text = str(exc).lower()
-        if "locked" in text or "busy" in text:
-            return self._locked()
-        if "not a database" in text or "malformed" in text or "corrupt" in text:
-            return StorageError(
-                f"The store at {self.path} is corrupt ({exc}).",
-                hint="Run 'stepper cache clear' to start afresh (cached reports and job records are lost).",
-            )
-        if "full" in text:
-            return StorageError(f"The disk holding {self.path} is full.", hint="Free some space, then retry.")
-        if "readonly" in text or "unable to open" in text or "permission" in text:
-            return StorageError(
-                f"Cannot open the store at {self.path} for writing ({exc}).",
-                hint="Check the owner and permissions of the file and its folder.",
-            )
-        if "i/o" in text:
-            return StorageError(
-                f"Reading or writing {self.path} failed with a disk I/O error.",
-                hint="Check the disk; if the error persists, run 'stepper cache clear'.",
-            )
-        return StorageError(f"The store at {self.path} failed: {exc}.")
+def _companions(path: Path) -> tuple[Path, ...]:
+    return tuple(path.with_name(path.name + suffix) for suffix in ("", "-wal", "-shm"))

@@ -6,12 +6,13 @@ import contextlib
 import random
 import time
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from ..config.urls import mask_url
 from ..errors import ConfigError, StorageError
 from .base import JSON, Store, Updater, check_amount, check_key, check_ttl, decode, encode
+from .errors import guard
 
 if TYPE_CHECKING:
     import redis as redis_module
@@ -172,25 +173,9 @@ class RedisStore(Store):
 
     @contextlib.contextmanager
     def _guard(self) -> Iterator[None]:
-        """Translate redis errors into a StorageError naming the server, never its password."""
-        try:
+        """Translate redis errors into a StorageError naming the server, never its password (store/errors.py)."""
+        with guard("store", self._url, timeout=self._timeout, secret=self._secret):
             yield
-        except self._errors.RedisError as exc:
-            raise self._translate(exc) from exc
-
-    def _translate(self, exc: Any) -> StorageError:
-        reason = str(exc).replace(self._secret, "***") if self._secret else str(exc)
-        if isinstance(exc, self._errors.AuthenticationError) or "auth" in reason.lower():
-            return StorageError(
-                f"Redis at {self._url} refused to authenticate: {reason}",
-                hint="Check the user and password in queue.url.",
-            )
-        if isinstance(exc, self._errors.ConnectionError | self._errors.TimeoutError):
-            return StorageError(
-                f"Cannot reach Redis at {self._url}: {reason}",
-                hint="Check that the server is running and that queue.url points at it.",
-            )
-        return StorageError(f"Redis at {self._url} answered with an error: {reason}", hint="")
 
 
 def _px(ttl: float | None) -> int | None:
