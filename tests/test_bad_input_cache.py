@@ -1,4 +1,4 @@
-"""Bad input: what the lean cache-hit `stepper report` (cli/fast_report.py) reads from the cache.
+"""Bad input: what the lean cache-hit `stepper report` (cli/lean/) reads from the cache.
 
 It prints a cached result without pydantic only when `report_json.canonical` accepts it, which must mean
 that pydantic would accept it too and print it unchanged (a property test over valid and mutated results
@@ -12,15 +12,16 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
+from stepper_cli.report import contract
 from stepper_cli.report import lean as report_json
-from stepper_cli.report.model import SCHEMA_VERSION, ReportResult
+from stepper_cli.report.model import Attempt, Coverage, Report, ReportResult
 from tests.cli_run import stepper
 from tests.gitutil import GitRepo
 
@@ -46,17 +47,19 @@ ATTEMPT = st.fixed_dictionaries(
     {
         "provider": st.text(max_size=8),
         "attempt": st.integers(1, 5),
-        "outcome": st.sampled_from(report_json.OUTCOMES),
+        "outcome": st.sampled_from(contract.OUTCOMES),
         "error": st.none() | st.sampled_from(["timeout", "rate_limited", "circuit_open"]),
         "detail": st.none() | st.text(max_size=20),
         "duration_ms": st.integers(0, 10**6),
     }
 )
 RESULT = st.builds(
-    lambda report, attempts, fallback, cached, n: ReportResult.model_validate(
+    lambda report, attempts, fallback, cached, n, author: ReportResult.model_validate(
         {
             "commit": "a" * 40,
             "repo": "repo",
+            "author": author,
+            "date": "2026-12-01T14:40:35+00:00",
             "report": report,
             "provider": "local" if fallback else "primary",
             "fallback": fallback,
@@ -78,6 +81,7 @@ RESULT = st.builds(
     st.booleans(),
     st.booleans(),
     st.integers(0, 10**6),
+    st.text(max_size=20),
 )
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(CHARS, max_size=130),
@@ -127,9 +131,13 @@ def test_what_the_lean_check_accepts_pydantic_accepts_and_prints_unchanged(
     assert again == changed
 
 
-def test_the_schema_versions_agree() -> None:
-    assert report_json.SCHEMA_VERSION == SCHEMA_VERSION
-    assert tuple(ReportResult.model_fields) == report_json.RESULT_KEYS
+def test_the_model_has_the_contracts_keys_in_its_order() -> None:
+    assert tuple(ReportResult.model_fields) == contract.keys(contract.RESULT)
+    assert tuple(Report.model_fields) == contract.keys(contract.REPORT)
+    assert tuple(Attempt.model_fields) == contract.keys(contract.ATTEMPT)
+    assert tuple(Coverage.model_fields) == contract.keys(contract.COVERAGE)
+    assert get_args(Attempt.model_fields["outcome"].annotation) == contract.OUTCOMES
+    assert ReportResult.model_fields["schema_version"].default == contract.SCHEMA_VERSION
 
 
 @pytest.fixture

@@ -52,12 +52,6 @@ def test_the_key_changes_with_repo_commit_templates_and_schema() -> None:
     assert report_module.SCHEMA_VERSION == 1 and settings_module.REPO_FILE == REPO_FILE
 
 
-def test_the_lean_copies_of_constants_match_their_sources() -> None:
-    from stepper_cli.cache import reports as cache
-
-    assert cache.SCHEMA_VERSION == report_module.SCHEMA_VERSION
-
-
 def test_a_result_is_fresh_then_stale_then_gone(store: Store, repo: GitRepo, clock: Clock) -> None:
     sha = repo.commit("feat: a", ("a.py", "a = 1\n"))
     cache = make_cache(store, repo, clock)

@@ -12,7 +12,7 @@ from tests.cli_run import stepper, stepper_process
 from tests.gitutil import GitRepo
 
 REPORT_KEYS = {
-    "schema_version", "commit", "repo", "report", "provider", "fallback", "cached", "attempts",
+    "schema_version", "commit", "repo", "author", "date", "report", "provider", "fallback", "cached", "attempts",
     "redactions", "coverage", "timings",
 }  # fmt: skip
 

@@ -18,12 +18,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from ..report.contract import SCHEMA_VERSION
+
 if TYPE_CHECKING:
     from ..git.batch import PatchIdStream
     from ..git.commits import Repo
     from ..store import Store
 
-SCHEMA_VERSION = 1  # report.SCHEMA_VERSION (kept equal by a test; importing report would load pydantic)
 REPORT_PREFIX = "report:"
 ALIAS_PREFIX = "alias:"
 

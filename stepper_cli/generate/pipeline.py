@@ -171,6 +171,8 @@ def _generate(ctx: Context, sha: str, options: ReportOptions, read: Callable[[st
     return ReportResult(
         commit=commit.sha,
         repo=ctx.repo.name,
+        author=commit.author_name,
+        date=commit.author_date,
         report=report,
         provider=provider,
         fallback=fallback,

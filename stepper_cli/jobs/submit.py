@@ -28,7 +28,7 @@ Push = Callable[[str, int], None]
 
 @dataclass(frozen=True)
 class EnqueueResult:
-    """What happened to one commit (CONTRACT.md `stepper enqueue --json`)."""
+    """What happened to one commit (`stepper enqueue --json`, as the README describes it)."""
 
     status: Status
     job_id: str | None

@@ -1,4 +1,5 @@
-"""The report model of CONTRACT.md, the result around it, and pulling a report out of a model's reply."""
+"""The report model (its keys and bounds from report/contract.py), the result around it, and pulling a report
+out of a model's reply."""
 
 from __future__ import annotations
 
@@ -9,25 +10,41 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from ..errors import InvalidResponse
+from .contract import ATTEMPT, COVERAGE, RESULT, SCHEMA_VERSION, list_bounds, provider_schema, text_bounds
 
-SCHEMA_VERSION = 1
+__all__ = ["SCHEMA_VERSION", "Attempt", "Coverage", "Report", "ReportResult", "parse_report", "report_json_schema"]
 
-ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-Tag = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=40)]
+
+def _text(name: str) -> StringConstraints:
+    low, high = text_bounds(name)
+    return StringConstraints(strip_whitespace=True, min_length=low, max_length=high)
+
+
+def _item(name: str) -> StringConstraints:
+    return StringConstraints(strip_whitespace=True, min_length=1, max_length=list_bounds(name)[2])
+
+
+def _count(name: str) -> Any:
+    low, high, _ = list_bounds(name)
+    return Field(min_length=low, max_length=high)
+
+
+def _at_least(schema: dict[str, Any], name: str) -> Any:
+    return Field(ge=schema["properties"][name]["minimum"])
 
 
 class Report(BaseModel):
-    """The seven fields every report has, with the contract's bounds."""
+    """The seven fields every report has, with the contract's bounds (report/contract.py)."""
 
     model_config = ConfigDict(frozen=True, extra="ignore")
 
-    title: Annotated[str, StringConstraints(strip_whitespace=True, min_length=10, max_length=120)]
-    summary: Annotated[str, StringConstraints(strip_whitespace=True, min_length=50, max_length=2000)]
-    changes: Annotated[list[ShortText], Field(min_length=1, max_length=50)]
-    rationale: Annotated[str, StringConstraints(strip_whitespace=True, min_length=20, max_length=2000)]
-    impact_and_tests: Annotated[str, StringConstraints(strip_whitespace=True, min_length=20, max_length=2000)]
-    next_steps: Annotated[list[ShortText], Field(max_length=20)] = []
-    tags: Annotated[list[Tag], Field(max_length=20)] = []
+    title: Annotated[str, _text("title")]
+    summary: Annotated[str, _text("summary")]
+    changes: Annotated[list[Annotated[str, _item("changes")]], _count("changes")]
+    rationale: Annotated[str, _text("rationale")]
+    impact_and_tests: Annotated[str, _text("impact_and_tests")]
+    next_steps: Annotated[list[Annotated[str, _item("next_steps")]], _count("next_steps")] = []
+    tags: Annotated[list[Annotated[str, _item("tags")]], _count("tags")] = []
 
 
 class Attempt(BaseModel):
@@ -36,11 +53,11 @@ class Attempt(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     provider: str
-    attempt: int
+    attempt: Annotated[int, _at_least(ATTEMPT, "attempt")]
     outcome: Literal["ok", "error", "skipped"]
     error: str | None = None
     detail: str | None = None
-    duration_ms: int = 0
+    duration_ms: Annotated[int, _at_least(ATTEMPT, "duration_ms")] = 0
 
 
 class Coverage(BaseModel):
@@ -48,27 +65,29 @@ class Coverage(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    files: int
-    files_in_prompt: int
-    diff_bytes: int
-    diff_bytes_in_prompt: int
+    files: Annotated[int, _at_least(COVERAGE, "files")]
+    files_in_prompt: Annotated[int, _at_least(COVERAGE, "files_in_prompt")]
+    diff_bytes: Annotated[int, _at_least(COVERAGE, "diff_bytes")]
+    diff_bytes_in_prompt: Annotated[int, _at_least(COVERAGE, "diff_bytes_in_prompt")]
     truncated: bool
 
 
 class ReportResult(BaseModel):
-    """What `generate_report` returns and `--format json` prints (schema_version 1)."""
+    """What `generate_report` returns and `--format json` prints (docs/report.schema.json)."""
 
     model_config = ConfigDict(frozen=True)
 
-    schema_version: int = SCHEMA_VERSION
+    schema_version: Annotated[int, Field(ge=SCHEMA_VERSION, le=SCHEMA_VERSION)] = SCHEMA_VERSION
     commit: str
     repo: str
+    author: str
+    date: str
     report: Report
     provider: str
     fallback: bool = False
     cached: bool = False
     attempts: list[Attempt] = []
-    redactions: int = 0
+    redactions: Annotated[int, _at_least(RESULT, "redactions")] = 0
     coverage: Coverage
     timings: dict[str, int] = {}
 
@@ -171,17 +190,4 @@ def _validate(data: dict[str, Any]) -> Report:
 
 def report_json_schema() -> dict[str, Any]:
     """Return the JSON schema providers are asked to follow (structured-output modes)."""
-    return {
-        "type": "object",
-        "properties": {
-            "title": {"type": "string", "minLength": 10, "maxLength": 120},
-            "summary": {"type": "string", "minLength": 50, "maxLength": 2000},
-            "changes": {"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": 50},
-            "rationale": {"type": "string", "minLength": 20, "maxLength": 2000},
-            "impact_and_tests": {"type": "string", "minLength": 20, "maxLength": 2000},
-            "next_steps": {"type": "array", "items": {"type": "string"}, "maxItems": 20},
-            "tags": {"type": "array", "items": {"type": "string"}, "maxItems": 20},
-        },
-        "required": ["title", "summary", "changes", "rationale", "impact_and_tests", "next_steps", "tags"],
-        "additionalProperties": False,
-    }
+    return provider_schema()
