@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from stepper_cli import api
-from stepper_cli.cli.lean.enqueue import parse
+from stepper_cli.cli.lean.args import parse
 from stepper_cli.jobs.ledger import Ledger
 from stepper_cli.store import open_store
 from tests.cli_run import stepper
@@ -48,10 +48,16 @@ def test_priority_is_recorded_on_the_job(three: GitRepo) -> None:
         assert Ledger(store).get(job_id)["priority"] == 7  # type: ignore[index]
 
 
-def test_the_hand_parser_takes_plain_forms_and_leaves_the_rest_to_typer(three: GitRepo) -> None:
-    args = parse(["HEAD~1", "--repo=x", "--priority", "-3", "-q"])
-    assert args is not None and (args.rev, args.repo, args.priority, args.quiet) == ("HEAD~1", "x", -3, True)
-    assert parse(["--help"]) is None and parse(["a", "b"]) is None and parse(["--priority", "high"]) is None
+def test_the_table_parser_reads_what_typer_declares_and_leaves_the_rest_to_typer(three: GitRepo) -> None:
+    args = parse("enqueue", ["HEAD~1", "--repo=x", "--priority", "-3", "-q"])
+    assert args is not None and (args["rev"], args["repo"], args["priority"], args["quiet"]) == (
+        "HEAD~1",
+        Path("x"),
+        -3,
+        True,
+    )
+    assert parse("enqueue", ["-qv"]) is None and parse("enqueue", ["a", "b"]) is None
+    assert parse("enqueue", ["--priority", "high"]) is None
     assert "Queue the report" in stepper("enqueue", "--help", cwd=three.path).out
     assert stepper("enqueue", "--no-such-flag", cwd=three.path).code == 2
     assert stepper("enqueue", "--priority", "high", cwd=three.path).code == 2

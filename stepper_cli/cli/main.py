@@ -1,4 +1,5 @@
-"""Entry point: run the Typer app and turn every error into its exit code (the one place that does)."""
+"""Entry point: the lean entry (cli/lean/dispatch.py), else the Typer app; every error becomes its exit code here
+(the one place that does)."""
 
 from __future__ import annotations
 
@@ -18,18 +19,11 @@ def run(argv: list[str] | None = None) -> NoReturn:
 
 def _run(args: list[str], debug: bool) -> int:
     try:
-        if args[:1] == ["enqueue"]:  # the git-hook path skips Typer when it can (cli/fast.py)
-            from .lean.enqueue import enqueue_fast
+        from .lean.dispatch import dispatch  # Typer-free: help, completion, report, enqueue
 
-            code = enqueue_fast(args[1:])
-            if code is not None:
-                return code
-        if args[:1] == ["report"]:  # so does a report found in the cache (cli/fast_report.py)
-            from .lean.report import report_fast
-
-            code = report_fast(args[1:])
-            if code is not None:
-                return code
+        code = dispatch(args)
+        if code is not None:
+            return code
         from .app import build_app
 
         result = build_app()(args=args, prog_name="stepper", standalone_mode=False)

@@ -41,10 +41,10 @@ def enqueue(
     debug: DebugOpt = False,
 ) -> int:
     """Queue the report of a commit and return at once: cached, stale (+ refresh), duplicate or queued."""
+    params = dict(locals())  # exactly the declared parameters: nothing else is bound yet
     from .lean.enqueue import EnqueueArgs, run_enqueue
 
-    args = EnqueueArgs(rev, str(repo), priority, as_json, quiet, verbose, debug)
-    return run_enqueue(args)
+    return run_enqueue(EnqueueArgs(**params))  # the one implementation (the lean entry calls it too)
 
 
 def status(

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from .. import events
-from .common import is_tty, warn
+from .lean.output import is_tty, warn  # Typer-free: the lean report uses this module
 
 
 @contextlib.contextmanager

@@ -107,8 +107,15 @@ class RangeRun:
     notes: dict[str, ReportResult | None]  # the commits' reports in git notes, read for those the cache lacks
 
 
-def report_for_sha(ctx: Context, sha: str, options: ReportOptions, batch: RangeRun | None = None) -> ReportResult:
-    """The generation path shared by `report` and the worker: a fresh cached report, else a new one."""
+def report_for_sha(
+    ctx: Context, sha: str, options: ReportOptions, batch: RangeRun | None = None,
+    looked_up: Callable[[str], Hit | None] | None = None,
+) -> ReportResult:  # fmt: skip
+    """The generation path shared by `report` and the worker: a fresh cached report, else a new one.
+
+    `looked_up` hands over a cache lookup the caller made already (the lean `report` entry), so that the
+    cache is read once.
+    """
     from ..store.counters import count
 
     def counted(name: str, status: str = "") -> None:
@@ -119,7 +126,7 @@ def report_for_sha(ctx: Context, sha: str, options: ReportOptions, batch: RangeR
 
     cache = batch.cache if batch is not None else report_cache(ctx) if options.use_cache else None
     if cache is not None and not options.refresh and not options.providers:  # --provider asks that chain
-        hit = cache.lookup(sha)
+        hit = (looked_up or cache.lookup)(sha)
         if (cached := _usable(hit, options)) is not None:
             counted("cache_hits_total", "alias" if hit and hit.alias else "fresh")
             return cached

@@ -11,7 +11,6 @@ password is never written to a snapshot. Standard library only.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -56,18 +55,18 @@ def saved_settings(repo_root: Path) -> EnqueueSettings | None:
     """The settings from this repository's snapshot while it is still valid, else None (no full load)."""
     try:  # a link planted at the snapshot is refused (StorageError), never read through
         snap = json.loads(read_private(_snapshot_path(repo_root)) or b"null")
-    except ValueError:
+        valid = isinstance(snap, dict) and snap.get("fingerprint") == fingerprint(repo_root, snap["template_files"])
+        return _from_json(snap) if valid else None
+    except (ValueError, KeyError, TypeError):  # not one stepper wrote
         return None
-    if isinstance(snap, dict) and snap.get("fingerprint") == fingerprint(repo_root, snap.get("template_files", [])):
-        return _from_json(snap)
-    return None
 
 
-def keep_fresh(repo_root: Path, loaded: LoadedConfig) -> None:
-    """Snapshot a full load unless a valid snapshot is there already (the lean `report` path reads it)."""
-    if saved_settings(repo_root) is None:
-        with contextlib.suppress(StorageError):  # only a speed-up: the store says so if the folder is unusable
-            remember(repo_root, loaded)
+def remember_quietly(repo_root: Path, loaded: LoadedConfig) -> EnqueueSettings:
+    """`remember`, where a snapshot that cannot be written is only a missed speed-up (the store says so)."""
+    try:
+        return remember(repo_root, loaded)
+    except StorageError:
+        return from_settings(loaded.settings, tuple(loaded.warnings))
 
 
 def remember(repo_root: Path, loaded: LoadedConfig) -> EnqueueSettings:

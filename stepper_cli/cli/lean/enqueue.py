@@ -1,8 +1,7 @@
-"""`stepper enqueue` without Typer, for the git hook: a whole run costs a few times `python -c pass`.
+"""`stepper enqueue [REV | A..B]`: the implementation, for the git hook (the Typer command only delegates here).
 
-`cli.main` sends `enqueue` here first. Plain arguments (REV, --repo, --json, --quiet, --priority, --verbose,
---debug) are parsed by hand; anything else (--help, a typo) returns None and the Typer command, which
-calls the same `run_enqueue`, handles it. Imports stay lean: git, the store, the snapshot of the settings.
+A whole run costs a few times `python -c pass`: git, the store and the settings snapshot; no Typer, no
+pydantic, no provider code.
 """
 
 from __future__ import annotations
@@ -10,50 +9,26 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .args import plain_args
+from .output import setup_logging, warn
 
 if TYPE_CHECKING:
     from ...jobs.submit import EnqueueResult
 
-_FLAGS = {"--json": "as_json", "--quiet": "quiet", "-q": "quiet", "--verbose": "verbose", "-v": "verbose",
-          "--debug": "debug"}  # fmt: skip
-
 
 @dataclass
 class EnqueueArgs:
+    """The parameters of `stepper enqueue`, named as the Typer command declares them (cli/queue.py)."""
+
     rev: str = "HEAD"
-    repo: str = "."
+    repo: str | Path = "."
     priority: int = 0
     as_json: bool = False
     quiet: bool = False
     verbose: bool = False
     debug: bool = False
-
-
-def enqueue_fast(argv: list[str]) -> int | None:
-    """Run `stepper enqueue ARGV`; None when the arguments need the full command line."""
-    args = parse(argv)
-    if args is None:
-        return None
-    return run_enqueue(args)
-
-
-def parse(argv: list[str]) -> EnqueueArgs | None:
-    """The arguments, or None for anything but the plain forms."""
-    parsed = plain_args(argv, set(_FLAGS), {"--repo", "--priority"})
-    if parsed is None:
-        return None
-    seen, rev = parsed
-    priority = seen.get("--priority", "0")
-    if not priority.lstrip("-").isdigit():
-        return None
-    args = EnqueueArgs(rev=rev, repo=seen.get("--repo", "."), priority=int(priority))
-    for flag, attr in _FLAGS.items():
-        if flag in seen:
-            setattr(args, attr, True)
-    return args
 
 
 def run_enqueue(args: EnqueueArgs) -> int:
@@ -62,11 +37,12 @@ def run_enqueue(args: EnqueueArgs) -> int:
     from ...git.commits import open_repo, resolve_revs
     from ...jobs.submit import enqueue_commits
 
+    setup_logging(args.verbose, args.debug)
     repo = open_repo(args.repo)
     conf = enqueue_settings(repo.root)
     if not args.quiet:
         for line in conf.warnings:
-            print(line, file=sys.stderr)
+            warn(line)
     results = enqueue_commits(repo, conf, resolve_revs(repo, args.rev), args.priority)
     sys.stdout.write(render(results, args, as_list=".." in args.rev))
     sys.stdout.flush()

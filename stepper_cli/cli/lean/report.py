@@ -1,102 +1,252 @@
-"""`stepper report` of fresh cached reports without Typer or pydantic: a cache hit costs a few `python -c pass`.
+"""`stepper report [REV | A..B]`: the implementation (the Typer command in cli/report.py only delegates here).
 
-`cli.main` sends `report` here first. Plain arguments (REV or A..B, --repo, --format/-f, --quiet/-q) are parsed
-by hand; the settings come from the snapshot the full command keeps (snapshot.py); every commit must have a
-fresh cached report that `report_json.canonical` accepts. Anything else returns None before printing or
-counting anything, and the Typer command does the whole run, so the output is the same either way.
+Cache first, and without Typer or pydantic while that is all it takes: the settings come from the snapshot
+(generate/snapshot.py) while it is valid, each revision is resolved once and each commit looked up once, and
+a fresh result that the lean check (report/lean.py) accepts is printed as it is. Only the commits that need
+generating (and --dry-run, --notes) load the full configuration and the engine, which is handed the lookups
+made here rather than reading the cache again. Shapes: one revision prints one object, a range an array
+(even of one commit), `--format jsonl` one compact object a line, each written as soon as it is ready.
 """
 
 from __future__ import annotations
 
-import os
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ...errors import GitError
-from .args import plain_args
+from .output import emit, is_tty, setup_logging, warn
 
 if TYPE_CHECKING:
+    from ...cache.reports import Hit
+    from ...config.settings import LoadedConfig
+    from ...generate.context import Context
     from ...generate.snapshot import EnqueueSettings
     from ...git.commits import Repo
+    from ...store import Store
 
-_FORMATS = ("text", "markdown", "json")
+Result = dict[str, Any]
 
 
 @dataclass
 class ReportArgs:
+    """The parameters of `stepper report`, named as the Typer command declares them (cli/report.py)."""
+
     rev: str = "HEAD"
-    repo: str = "."
+    repo: str | Path = "."
     fmt: str = "text"
+    as_json: bool = False
+    output: Path | None = None
+    no_cache: bool = False
+    refresh: bool = False
+    offline: bool = False
+    provider: list[str] | None = None
+    no_fallback: bool = False
+    fail_on_fallback: bool = False
+    dry_run: bool = False
+    notes: bool = False
+    quiet: bool = False
+    verbose: bool = False
+    debug: bool = False
 
 
-def report_fast(argv: list[str]) -> int | None:
-    """Run `stepper report ARGV` from the cache; None when the full command is needed."""
-    args = parse(argv)
-    if args is None or (args.fmt == "text" and _is_tty()):  # a terminal gets rich output
-        return None
-    from ...generate.snapshot import saved_settings
+class _Config:
+    """The configuration as cheaply as it will do: the snapshot, and the full load only when needed."""
+
+    def __init__(self, repo: Repo, persist: bool) -> None:
+        from ...generate.snapshot import saved_settings
+
+        self.repo, self.persist = repo, persist  # persist: use and keep the snapshot (a dry run touches nothing)
+        self.lean: EnqueueSettings | None = saved_settings(repo.root) if persist else None
+        self.loaded: LoadedConfig | None = None
+
+    def settings(self) -> EnqueueSettings:
+        if self.lean is None:
+            self.full()
+        assert self.lean is not None
+        return self.lean
+
+    def full(self) -> LoadedConfig:
+        if self.loaded is None:
+            from ...config.settings import load_settings
+            from ...generate.snapshot import from_settings, remember_quietly
+
+            loaded = self.loaded = load_settings(self.repo.root)
+            if self.lean is None and self.persist:
+                self.lean = remember_quietly(self.repo.root, loaded)
+            elif self.lean is None:
+                self.lean = from_settings(loaded.settings, tuple(loaded.warnings))
+        return self.loaded
+
+
+def run_report(args: ReportArgs) -> int:
+    """Report REV (or each commit of A..B, oldest first) and print it; the exit code."""
     from ...git.commits import open_repo, resolve_revs
 
+    if args.offline and args.provider:
+        from ...errors import UsageError
+
+        raise UsageError("--offline uses only the local analyzer, so it cannot be combined with --provider.",
+                         hint="Drop one of them.")  # fmt: skip
+    args.fmt = "json" if args.as_json else str(args.fmt)
+    setup_logging(args.verbose, args.debug)
     repo = open_repo(args.repo)
-    conf = saved_settings(repo.root)
-    if conf is None:
-        return None
-    try:
-        shas = resolve_revs(repo, args.rev)
-    except GitError:
-        return None  # the full command says it after the config warnings
-    results = _fresh_results(repo, conf, shas) if shas else None
-    if results is None:
-        return None
-    for line in conf.warnings:
-        print(line, file=sys.stderr)
-    sys.stdout.write(render(results, args.fmt, as_list=".." in args.rev))
-    sys.stdout.flush()
+    config = _Config(repo, persist=not args.dry_run)  # a dry run writes nothing
+    for line in config.settings().warnings:
+        warn(line)
+    if args.dry_run:
+        return _dry_run(args, repo, config.full())
+    shas = resolve_revs(repo, args.rev)
+    results = list(_stream(args, _results(args, repo, config, shas)))
+    _print(args, results)
+    if not shas and not args.quiet:
+        warn(f"No commits in {args.rev}.")
+    if args.notes:
+        _write_notes(repo, config.full(), results)
+    if args.fail_on_fallback and any(r["fallback"] for r in results):
+        from ...errors import NoReportError
+
+        warn("stepper: the report came from the local analyzer, and --fail-on-fallback was given.")
+        return NoReportError.exit_code
     return 0
 
 
-def parse(argv: list[str]) -> ReportArgs | None:
-    """The arguments, or None for anything but the plain forms."""
-    # --quiet only hides progress and the "no commits" line, neither of which a cache hit shows
-    parsed = plain_args(argv, {"--quiet", "-q"}, {"--repo", "--format", "-f"})
-    if parsed is None:
-        return None
-    seen, rev = parsed
-    fmt = seen.get("--format", seen.get("-f", "text"))
-    if fmt not in _FORMATS:
-        return None
-    return ReportArgs(rev=rev, repo=seen.get("--repo", "."), fmt=fmt)
+def _results(args: ReportArgs, repo: Repo, config: _Config, shas: list[str]) -> Iterator[Result]:
+    """Each commit's result in order: fresh from the cache where it can be, generated where it must be."""
+    from ...store import open_store
+
+    cache_first = bool(shas) and not (args.no_cache or args.refresh or args.provider)
+    patch_ids: dict[str, str | None] = {}
+    hits: dict[str, Hit | None] = {}
+    store = open_store(config.settings().queue_url) if cache_first else None
+    engine: Context | None = None
+    try:
+        ready = _cached(args, store, repo, config.settings(), shas, hits, patch_ids) if store is not None else {}
+        for sha in _progress(shas, args, len(ready)):
+            if sha in ready:
+                yield ready[sha]
+                continue
+            engine = engine or _engine(repo, config.full(), store, patch_ids)
+            yield _generate(args, engine, sha, hits)
+    finally:
+        if engine is not None:
+            engine.close()
+        if store is not None:
+            store.close()
 
 
-def _fresh_results(repo: Repo, conf: EnqueueSettings, shas: list[str]) -> list[dict[str, Any]] | None:
-    """Every commit's fresh cached result marked cached (one hit counted each), or None if one is missing."""
+def _cached(
+    args: ReportArgs, store: Store, repo: Repo, conf: EnqueueSettings, shas: list[str],
+    hits: dict[str, Hit | None], patch_ids: dict[str, str | None],
+) -> dict[str, Result]:  # fmt: skip
+    """The fresh cached results the lean check accepts (one hit counted each); every lookup noted in hits."""
     from ...cache.reports import ReportCache
     from ...report.lean import canonical
-    from ...store import open_store
     from ...store.counters import count
 
-    with open_store(conf.queue_url) as store:
-        cache = ReportCache(store, repo, conf.templates, conf.policy)
-        results = []
-        for sha in shas:
-            entry = cache.entry(sha) or {}
-            stored = entry.get("result")
-            found = canonical({**stored, "cached": True}) if isinstance(stored, dict) else None
-            if found is None or conf.policy.age_state(entry, cache.clock()) != "fresh":
-                return None
-            results.append(found)
-        count(store, "cache_hits_total", float(len(results)), status="fresh")  # one write for a whole range
-    return results
+    cache = ReportCache(store, repo, conf.templates, conf.policy, patch_ids=patch_ids)
+    found = {}
+    for sha in shas:
+        hit = hits[sha] = cache.lookup(sha)
+        if hit is None or not hit.fresh or (hit.result.get("fallback") and args.no_fallback):
+            continue
+        result = canonical({**hit.result, "cached": True})
+        if result is not None:  # else the engine validates it with pydantic, or generates it again
+            count(store, "cache_hits_total", status="alias" if hit.alias else "fresh")
+            found[sha] = result
+    return found
 
 
-def render(results: list[dict[str, Any]], fmt: str, as_list: bool) -> str:
-    """What the full command prints for these results (cli/render.py, without pydantic)."""
+def _engine(repo: Repo, loaded: LoadedConfig, store: Store | None, patch_ids: dict[str, str | None]) -> Context:
+    """The engine's context, sharing the store and the patch ids this run has already."""
+    from ...generate.context import Context
+
+    ctx = Context(repo=repo, config=loaded, patch_ids=patch_ids)
+    if store is not None:
+        ctx.use_store(store)
+    return ctx
+
+
+def _generate(args: ReportArgs, ctx: Context, sha: str, hits: dict[str, Hit | None]) -> Result:
+    """One commit through the engine, with the cache lookup made here (if one was)."""
+    from ...generate.pipeline import report_for_sha
+
+    return report_for_sha(ctx, sha, _options(args), hits.get if sha in hits else None).to_json()
+
+
+def _options(args: ReportArgs) -> Any:
+    from ...generate.pipeline import ReportOptions
+
+    return ReportOptions(
+        offline=args.offline, providers=tuple(args.provider or ()), use_cache=not args.no_cache,
+        refresh=args.refresh, fallback=not args.no_fallback,
+    )  # fmt: skip
+
+
+def _stream(args: ReportArgs, results: Iterator[Result]) -> Iterator[Result]:
+    """Pass the results on; say which were cache hits (--verbose); write jsonl to stdout as each comes."""
+    from ..render import dumps
+
+    for result in results:
+        if args.verbose and result["cached"]:
+            warn(f"stepper: {result['commit'][:12]}: a cache hit ({result['provider']}); --refresh regenerates it.")
+        if args.fmt == "jsonl" and args.output is None:
+            sys.stdout.write(dumps(result, indent=None) + "\n")
+            sys.stdout.flush()
+        yield result
+
+
+def _print(args: ReportArgs, results: list[Result]) -> None:
     from ..render import render_reports
 
-    return render_reports(results, fmt, as_list)
+    as_list = ".." in args.rev
+    if args.fmt == "jsonl" and args.output is None:
+        return  # already streamed
+    if args.fmt == "text" and args.output is None and is_tty():
+        from ...report.markdown import markdown_of
+        from ...report.safe_text import clean_data
+        from ..render import overview_markdown, print_rich_markdown
+
+        if as_list and results:
+            print_rich_markdown(overview_markdown(results))
+        for r in results:
+            print_rich_markdown(markdown_of(clean_data(r)))
+        return
+    if results or args.fmt in ("json", "jsonl"):
+        emit(render_reports(results, args.fmt, as_list), args.output)
 
 
-def _is_tty() -> bool:
-    """cli.common.is_tty for stdout (that module loads Typer)."""
-    return sys.stdout.isatty() and os.environ.get("TERM") != "dumb"
+def _dry_run(args: ReportArgs, repo: Repo, loaded: LoadedConfig) -> int:
+    from ...generate.context import Context
+    from ...generate.pipeline import dry_run
+    from ..render import dumps
+
+    with Context(repo=repo, config=loaded) as ctx:
+        plans = dry_run(ctx, args.rev, _options(args))
+    if args.fmt == "jsonl":
+        emit("\n".join(dumps(p.to_json(), indent=None) for p in plans), args.output)
+    elif args.fmt == "json":
+        emit(dumps([p.to_json() for p in plans] if ".." in args.rev else plans[0].to_json()), args.output)
+    else:
+        emit("\n".join(p.to_text() for p in plans), args.output)
+    return 0
+
+
+def _write_notes(repo: Repo, loaded: LoadedConfig, results: list[Result]) -> None:
+    from ...git.notes import write_note
+    from ...report.model import ReportResult
+
+    for r in results:
+        write_note(repo, ReportResult.model_validate(r), loaded.settings.notes.ref)
+
+
+def _progress(shas: list[str], args: ReportArgs, cached: int) -> Iterator[str]:
+    """A progress bar on stderr while a range has reports to generate, on a terminal only."""
+    if len(shas) - cached < 2 or args.quiet or not is_tty(sys.stderr):
+        yield from shas
+        return
+    from rich.console import Console
+    from rich.progress import track
+
+    yield from track(shas, description="Reports", transient=True, console=Console(stderr=True))
