@@ -93,8 +93,9 @@ def test_install_is_idempotent_and_a_created_hook_is_deleted_on_uninstall(starte
     again = stepper("hook", "install", "--repo", str(started.path), "--json")
     assert json.loads(again.out)["action"] == "unchanged" and path.read_bytes() == first
     assert first.count(hook_script.BEGIN) == 1 and os.access(path, os.X_OK)
+    assert (started.path / ".git/hooks/post-rewrite").read_bytes().count(hook_script.markers("post-rewrite")[0]) == 1
     assert stepper("hook", "uninstall", "--repo", str(started.path)).code == 0
-    assert not path.exists()
+    assert not path.exists() and not (started.path / ".git/hooks/post-rewrite").exists()
     assert json.loads(stepper("hook", "uninstall", "--repo", str(started.path), "--json").out)["action"] == "absent"
 
 
@@ -177,17 +178,60 @@ def _branch_to_rebase(repo: GitRepo) -> list[str]:
     return picks
 
 
-def test_rebase_commits_are_skipped_when_configured(started: GitRepo, tmp_path: Path) -> None:
+def test_a_rebase_skips_each_post_commit_and_queues_its_commits_once_from_post_rewrite(
+    started: GitRepo, tmp_path: Path
+) -> None:
     _branch_to_rebase(started)
-    ghost = str(tmp_path / "gone")  # every commit the hook does not skip leaves a line in the log
-    values = hook.install_values(HookSettings(skip_during_rebase=True))
+    ghost = str(tmp_path / "gone")  # every process the hooks start leaves a line in the log instead
+    values = hook.install_values(HookSettings())
+    hook.install(open_repo(started.path), dataclasses.replace(values, exe=ghost, python=ghost))
+    started.git("rebase", "-q", "main")
+    rebased = started.git("rev-list", "--reverse", "main..topic").split()
+    line = wait_for(lambda: hook_log().strip(), "the post-rewrite line")
+    time.sleep(0.3)
+    assert len(rebased) == 2 and hook_log().strip() == line and f"post-rewrite {' '.join(rebased)}: exit 127" in line
+
+
+def test_queueing_during_rebase_leaves_post_rewrite_idle(started: GitRepo, tmp_path: Path) -> None:
+    _branch_to_rebase(started)
+    ghost = str(tmp_path / "gone")
+    values = hook.install_values(HookSettings(skip_during_rebase=False))
     hook.install(open_repo(started.path), dataclasses.replace(values, exe=ghost, python=ghost))
     started.git("rebase", "-q", "main")
     rebased = started.git("rev-list", "main..topic").split()
-    commit(started, "after-rebase")
-    wait_for(lambda: started.head() in hook_log(), "the log line of the plain commit")
+    wait_for(lambda: all(sha in hook_log() for sha in rebased), "a line per rebased commit")
     time.sleep(0.3)
-    assert len(rebased) == 2 and not any(sha in hook_log() for sha in rebased)
+    assert hook_log().count("post-commit") == 2 and "post-rewrite" not in hook_log()
+
+
+def test_a_cherry_pick_sequence_is_noted_and_queued_with_the_next_commit(started: GitRepo) -> None:
+    picks = _branch_to_rebase(started)
+    started.git("checkout", "-q", "main")
+    assert stepper("hook", "install", "--repo", str(started.path)).code == 0
+    started.git("cherry-pick", *picks)
+    picked = started.git("rev-list", "--reverse", "HEAD~2..HEAD").split()
+    assert (started.path / ".git" / hook_script.PENDING).read_text().split() == picked
+    commit(started, "after-picks")
+    for sha in (*picked, started.head()):
+        wait_queued(sha)
+    assert not (started.path / ".git" / hook_script.PENDING).exists()
+
+
+def test_a_chained_post_rewrite_hook_still_reads_its_lines_and_is_restored(started: GitRepo) -> None:
+    path = started.path / ".git/hooks/post-rewrite"
+    own = b'#!/bin/sh\nseen="$(git rev-parse --git-dir)/../rewrite-seen"\necho "$1" >> "$seen"\ncat >> "$seen"\n'
+    path.write_bytes(own)
+    path.chmod(0o755)
+    _branch_to_rebase(started)
+    assert stepper("hook", "install", "--repo", str(started.path)).code == 0
+    started.git("rebase", "-q", "main")
+    seen = (started.path / "rewrite-seen").read_text().splitlines()
+    rebased = started.git("rev-list", "--reverse", "main..topic").split()
+    assert seen[0] == "rebase" and [line.split()[1] for line in seen[1:]] == rebased
+    for sha in rebased:
+        wait_queued(sha)
+    assert stepper("hook", "uninstall", "--repo", str(started.path)).code == 0
+    assert path.read_bytes() == own
 
 
 def test_rebase_commits_are_queued_by_default(started: GitRepo) -> None:

@@ -37,6 +37,9 @@ def enqueue(
     priority: Annotated[int, typer.Option("--priority", metavar="N", help="Higher runs sooner.")] = 0,
     as_json: JsonOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Print only the job id (or nothing).")] = False,
+    stdin: Annotated[
+        bool, typer.Option("--stdin", help="Read the revisions from standard input, one a line (the git hooks do).")
+    ] = False,
     verbose: VerboseOpt = False,
     debug: DebugOpt = False,
 ) -> int:

@@ -87,7 +87,7 @@ class PromptSettings(_Section):
 
 class HookSettings(_Section):
     mode: Literal["enqueue", "report"] = "enqueue"
-    skip_during_rebase: bool = False
+    skip_during_rebase: bool = True  # a rebase queues its commits once, from post-rewrite
     report_budget_seconds: float = Field(10, gt=0)
 
 

@@ -1,9 +1,11 @@
-"""Install, update, remove and inspect stepper's marked block in a repository's post-commit hook.
+"""Install, update, remove and inspect stepper's marked blocks in a repository's post-commit and post-rewrite
+hooks.
 
-The block is POSIX shell that runs before the rest of the hook, costs a `git rev-parse` and a fork, and
-hands the commit to a detached `stepper enqueue` whose errors go to STEPPER_HOME/hook.log. It never
-makes the commit fail. An existing hook is kept: the block goes right after its shebang line (so an
+Each block is POSIX shell that runs before the rest of its hook, costs at most a `git rev-parse` and a fork,
+and hands commits to a detached `stepper enqueue` whose errors go to STEPPER_HOME/hook.log (hook_script.py).
+It never makes the commit fail. An existing hook is kept: the block goes right after its shebang line (so an
 `exit` or `exec` at the end of that hook cannot skip it), and `uninstall` restores the file byte for byte.
+Both hooks are installed, updated and removed together; `status` describes the post-commit one.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from ..config.paths import stepper_home
 from ..config.settings import HookSettings
 from ..errors import StorageError, UsageError
 from .commits import Repo, git
-from .hook_script import ADDED_NEWLINE, BEGIN, CREATED, END, LOG_NAME, SHEBANG, HookValues, recorded
+from .hook_script import ADDED_NEWLINE, CREATED, LOG_NAME, SHEBANG, HookValues, markers, recorded
 
 SHELLS = {"sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "busybox"}
 Action = Literal["created", "added", "updated", "unchanged", "removed", "deleted", "absent"]
@@ -47,10 +49,10 @@ class HookStatus:
         }  # fmt: skip
 
 
-def hook_path(repo: Repo) -> Path:
-    """The post-commit file git runs for this repository (core.hooksPath, common dir for worktrees)."""
+def hook_path(repo: Repo, name: str = "post-commit") -> Path:
+    """The hook file git runs for this repository (core.hooksPath, common dir for worktrees)."""
     out = git(["rev-parse", "--git-path", "hooks"], repo.root).decode("utf-8", "surrogateescape").strip()
-    return (repo.root / out).absolute() / "post-commit"
+    return (repo.root / out).absolute() / name
 
 
 def install_values(settings: HookSettings, mode: str | None = None, skip_rebase: bool | None = None) -> HookValues:
@@ -71,37 +73,55 @@ def install_values(settings: HookSettings, mode: str | None = None, skip_rebase:
 
 
 def install(repo: Repo, values: HookValues) -> tuple[Path, Action]:
-    """Add (or refresh) stepper's block in the post-commit hook, creating the hook if there is none."""
-    path = _target(hook_path(repo))
-    block = BEGIN + values.render() + END
+    """Add (or refresh) stepper's blocks in the post-commit and post-rewrite hooks, creating them if need be.
+
+    The answer is the post-commit hook's, except that a post-rewrite change makes an unchanged one "updated".
+    """
+    path, action = _install(repo, "post-commit", values)
+    _, rewrite = _install(repo, "post-rewrite", values)
+    return path, "updated" if action == "unchanged" and rewrite != "unchanged" else action
+
+
+def _install(repo: Repo, name: str, values: HookValues) -> tuple[Path, Action]:
+    path = _target(hook_path(repo, name))
+    begin, end = markers(name)
     if not path.exists():
-        _write(path, SHEBANG + BEGIN + CREATED + values.render() + END, 0o755)
+        _write(path, SHEBANG + begin + CREATED + values.render(name) + end, 0o755)
         return path, "created"
     old = _read(path)
     if not os.access(path, os.X_OK):
         raise UsageError(f"{path} exists but is not executable, so git does not run it.",
                          hint="Make it executable (chmod +x) or remove it, then install again.")  # fmt: skip
-    span = _find_block(path, old)
+    span = _find_block(path, old, name)
     if span is not None:
-        start, end = span
-        flags = b"".join(f for f in (CREATED, ADDED_NEWLINE) if f in old[start:end])
-        new = old[:start] + BEGIN + flags + values.render() + END + old[end:]
+        start, stop = span
+        flags = b"".join(f for f in (CREATED, ADDED_NEWLINE) if f in old[start:stop])
+        new = old[:start] + begin + flags + values.render(name) + end + old[stop:]
         if new == old:
             return path, "unchanged"
         _write(path, new, path.stat().st_mode)
         return path, "updated"
     _check_shell(path, old)
-    _write(path, _insert(old, block), path.stat().st_mode)
+    _write(path, _insert(old, begin + values.render(name) + end, begin), path.stat().st_mode)
     return path, "added"
 
 
 def uninstall(repo: Repo) -> tuple[Path, Action]:
-    """Remove only stepper's block, restoring the hook as it was (deleting it if stepper created it)."""
-    path = _target(hook_path(repo))
+    """Remove only stepper's blocks, restoring each hook as it was (deleting it if stepper created it).
+
+    The answer is the post-commit hook's (a post-rewrite block removed on its own makes "absent" "removed").
+    """
+    _, rewrite = _uninstall(repo, "post-rewrite")
+    path, action = _uninstall(repo, "post-commit")
+    return path, "removed" if action == "absent" and rewrite != "absent" else action
+
+
+def _uninstall(repo: Repo, name: str) -> tuple[Path, Action]:
+    path = _target(hook_path(repo, name))
     if not path.exists():
         return path, "absent"
     old = _read(path)
-    span = _find_block(path, old)
+    span = _find_block(path, old, name)
     if span is None:
         return path, "absent"
     start, end = span
@@ -126,7 +146,7 @@ def status(repo: Repo, settings: HookSettings | None, tail: int = 5) -> HookStat
     """
     path = _target(hook_path(repo))
     content = _read(path) if path.exists() else b""
-    span = _find_block(path, content) if content else None
+    span = _find_block(path, content, "post-commit") if content else None
     values = recorded(content[span[0] : span[1]]) if span else {}
     home = values.get("home") or str(stepper_home())
     log = Path(os.environ.get("STEPPER_HOME") or home) / LOG_NAME
@@ -170,23 +190,24 @@ def _target(path: Path) -> Path:
     return path.resolve() if path.is_symlink() else path
 
 
-def _find_block(path: Path, content: bytes) -> tuple[int, int] | None:
-    start = content.find(BEGIN)
+def _find_block(path: Path, content: bytes, name: str) -> tuple[int, int] | None:
+    begin, end_marker = markers(name)
+    start = content.find(begin)
     if start < 0:
         return None
-    end = content.find(END, start)
+    end = content.find(end_marker, start)
     if (start > 0 and content[start - 1 : start] != b"\n") or end < 0:
         raise UsageError(f"stepper's block in {path} is damaged (a marker line is missing or edited).",
                          hint="Restore or delete the lines between the '>>> stepper' markers, then retry.")  # fmt: skip
-    return start, end + len(END)
+    return start, end + len(end_marker)
 
 
-def _insert(old: bytes, block: bytes) -> bytes:
+def _insert(old: bytes, block: bytes, begin: bytes) -> bytes:
     if not old.startswith(b"#!"):
         return block + old
     newline = old.find(b"\n")
     if newline < 0:
-        return old + b"\n" + BEGIN + ADDED_NEWLINE + block[len(BEGIN) :]
+        return old + b"\n" + begin + ADDED_NEWLINE + block[len(begin) :]
     return old[: newline + 1] + block + old[newline + 1 :]
 
 
@@ -214,7 +235,7 @@ def _write(path: Path, data: bytes, mode: int) -> None:
     """Replace the file atomically, keeping its permission bits."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".post-commit.")
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     except OSError as exc:
         raise StorageError(f"Cannot write {path}: {exc.strerror or exc}.", hint="") from exc
     try:

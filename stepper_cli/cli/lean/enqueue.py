@@ -27,12 +27,13 @@ class EnqueueArgs:
     priority: int = 0
     as_json: bool = False
     quiet: bool = False
+    stdin: bool = False
     verbose: bool = False
     debug: bool = False
 
 
 def run_enqueue(args: EnqueueArgs) -> int:
-    """Enqueue REV (or each commit of A..B) and print the outcome."""
+    """Enqueue REV (or each commit of A..B, or of each revision on stdin) and print the outcome."""
     from ...generate.snapshot import enqueue_settings
     from ...git.commits import open_repo, resolve_revs
     from ...jobs.submit import enqueue_commits
@@ -43,8 +44,10 @@ def run_enqueue(args: EnqueueArgs) -> int:
     if not args.quiet:
         for line in conf.warnings:
             warn(line)
-    results = enqueue_commits(repo, conf, resolve_revs(repo, args.rev), args.priority)
-    sys.stdout.write(render(results, args, as_list=".." in args.rev))
+    specs = sys.stdin.read().split() if args.stdin else [args.rev]
+    shas = list(dict.fromkeys(sha for spec in specs for sha in resolve_revs(repo, spec)))  # each commit once
+    results = enqueue_commits(repo, conf, shas, args.priority)
+    sys.stdout.write(render(results, args, as_list=args.stdin or ".." in args.rev))
     sys.stdout.flush()
     return 0
 
