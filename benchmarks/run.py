@@ -19,18 +19,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import analyzer, enqueue, failover, hook, ranges, redact, report, throughput
+from benchmarks import analyzer, cli, enqueue, failover, generate, hook, ranges, rebase, redact, report, throughput
 from benchmarks.common import PYTHON, Result
 
 BENCHMARKS: dict[str, Callable[[], list[Result]]] = {
     "enqueue": enqueue.run,  # 1. `stepper enqueue` whole process vs `python -c pass`
     "report": report.run,  # 2. cache-hit `stepper report` whole process vs `python -c pass`
-    "hook": hook.run,  # 3. `git commit` with the hook minus without
-    "throughput": throughput.run,  # 4. worker throughput at concurrency 1/4/8/16
-    "analyzer": analyzer.run,  # 5. the local analyzer on a 5,000-file, 200k-line commit
-    "failover": failover.run,  # 6. time to a report with the first provider refusing, breaker closed vs open
-    "redact": redact.run,  # 7. redaction: import cost, a 48 KB diff without and with candidates
-    "ranges": ranges.run,  # 8. a 200-commit range (report warm and cold, enqueue) vs `git log -p` of it
+    "generate": generate.run,  # 3. `report --no-cache`, one loopback provider, and offline
+    "cli": cli.run,  # 4. `stepper --help` and one completion TAB
+    "hook": hook.run,  # 5. `git commit` with the hook minus without
+    "rebase": rebase.run,  # 6. `git rebase -f HEAD~40` with the hooks ÷ without
+    "throughput": throughput.run,  # 7. worker throughput at concurrency 1/4/8/16
+    "analyzer": analyzer.run,  # 8. the local analyzer on a 5,000-file, 200k-line commit
+    "failover": failover.run,  # 9. time to a report with the first provider refusing, breaker closed vs open
+    "redact": redact.run,  # 10. redaction: import cost, a 48 KB diff without and with candidates
+    "ranges": ranges.run,  # 11. a 200-commit range (report warm and cold, enqueue) vs `git log -p` of it
 }
 RESULTS = Path(__file__).parent / "results"
 

@@ -5,8 +5,9 @@
 
 The Typer declarations in stepper_cli/cli/ are the one place a command's arguments and options are declared.
 This table is derived from them so that the Typer-free entry (stepper_cli/cli/lean/) parses, completes and
-prints help without loading Typer: for every command, each parameter's name, option words, kind, default,
-choices and bounds, and the help text Typer prints (at 80 columns, plain and coloured).
+prints help without loading Typer: for every command, its subcommands in order and short help, each
+parameter's name, option words, kind, default, choices, bounds and completion function, and the help text
+Typer prints (at 80 columns, plain and coloured).
 """
 
 from __future__ import annotations
@@ -44,10 +45,11 @@ def table_text() -> str:
 
 def _walk(command: Any, path: tuple[str, ...], out: dict[str, Any]) -> None:
     subs = getattr(command, "commands", None) or {}
+    names = [n for n in command.list_commands(None) if not subs[n].hidden] if subs else []  # Typer's order
     out[" ".join(path)] = {
-        "help": (command.help or "").strip().splitlines()[0] if command.help else "",
+        "short": command.get_short_help_str(),
         "params": [_param(p) for p in command.params if not getattr(p, "hidden", False)],
-        "commands": sorted(n for n, c in subs.items() if not getattr(c, "hidden", False)),
+        "commands": names,
     }
     for name, sub in subs.items():
         _walk(sub, (*path, name), out)
@@ -64,6 +66,9 @@ def _param(p: Any) -> dict[str, Any]:
         entry["help"] = (p.help or "").strip()
     if multiple:
         entry["multiple"] = True
+    callback = getattr(p.type_descriptor.parameter_info, "autocompletion", None)
+    if callback is not None:  # the lean entry calls it by name (complete.py); keep such functions Typer-free
+        entry["complete"] = f"{callback.__module__}:{callback.__qualname__}"
     if choices:
         entry["choices"] = choices
     for bound in ("min", "max"):

@@ -3,7 +3,9 @@ Typer: the table is fresh, the work is done once, and the plain paths load neith
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import io
 import json
 import subprocess
 import sys
@@ -15,6 +17,7 @@ from stepper_cli.cache.reports import ReportCache
 from stepper_cli.cli.lean import args as table
 from stepper_cli.cli.lean.enqueue import EnqueueArgs
 from stepper_cli.cli.lean.report import ReportArgs
+from stepper_cli.cli.main import _run
 from stepper_cli.git import commits
 from tests.cli_run import stepper
 from tests.gitutil import GitRepo
@@ -105,3 +108,60 @@ def test_the_plain_paths_load_no_typer_or_pydantic(two: GitRepo, argv: list[str]
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=two.path, capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "0 []"
+
+
+def _tab(monkeypatch: pytest.MonkeyPatch, shell: str, words: str, cword: int, lean: bool) -> tuple[int, str]:
+    """One TAB as the shell's completion script asks for it, through the lean entry or through Typer."""
+    monkeypatch.setenv("_STEPPER_COMPLETE", f"complete_{shell}")
+    monkeypatch.setenv("COMP_WORDS", words)
+    monkeypatch.setenv("COMP_CWORD", str(cword))
+    monkeypatch.setenv("_TYPER_COMPLETE_ARGS", words)
+    monkeypatch.setenv("_TYPER_COMPLETE_FISH_ACTION", "get-args")
+    if lean:
+        monkeypatch.delenv("_STEPPER_NO_LEAN", raising=False)
+    else:
+        monkeypatch.setenv("_STEPPER_NO_LEAN", "1")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        try:
+            code = _run([], debug=False)
+        except SystemExit as exc:  # Typer's completion exits
+            code = int(exc.code or 0)
+    return code, out.getvalue()
+
+
+TABS = [("stepper ", 1), ("stepper rep", 1), ("stepper -", 1), ("stepper report -", 2), ("stepper report --f", 2),
+        ("stepper report --format ", 3), ("stepper report --format=m", 2), ("stepper config s", 2),
+        ("stepper report --no-cache --", 3), ("stepper hook install --", 3), ("stepper report -- ", 3),
+        ("stepper report ma", 2), ("stepper report HEAD~1..ma", 2), ("stepper report --provider ", 3),
+        ("stepper enqueue ", 2)]  # fmt: skip
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_a_tab_completes_as_typer_would_without_typer(
+    two: GitRepo, shell: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[[providers]]\nname = "primary"\nkind = "openai"\n[[providers]]\nname = "backup"\nkind = "groq"\n'
+    )
+    monkeypatch.setenv("STEPPER_CONFIG", str(config))
+    monkeypatch.chdir(two.path)
+    for words, cword in TABS:
+        lean = _tab(monkeypatch, shell, words, cword, lean=True)
+        assert lean == _tab(monkeypatch, shell, words, cword, lean=False), words
+
+
+def test_the_completion_functions_the_declarations_name_are_called_without_typer(two: GitRepo, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from stepper_cli.cli.lean.complete import candidates
+
+    two.git("tag", "v1")
+    config = tmp_path / "config.toml"
+    config.write_text(
+        '[[providers]]\nname = "primary"\nkind = "openai"\n[[providers]]\nname = "backup"\nkind = "groq"\n'
+    )
+    monkeypatch.setenv("STEPPER_CONFIG", str(config))
+    monkeypatch.chdir(two.path)
+    assert candidates(["report"], "v") == [("v1", "")] and candidates(["enqueue"], "v1..m") == [("v1..main", "")]
+    assert candidates(["report", "--provider"], "") == [("primary", ""), ("backup", ""), ("local", "")]
+    assert candidates(["report", "--provider", "primary", "--provider"], "b") == [("backup", "")]

@@ -129,4 +129,4 @@ def _snapshot_path(repo_root: Path) -> Path:
 
 def _from_json(snap: dict[str, Any]) -> EnqueueSettings:
     policy = CachePolicy(**snap["policy"])
-    return EnqueueSettings(snap["queue_url"], policy, snap["templates"], tuple(snap.get("warnings", ())))
+    return EnqueueSettings(snap["queue_url"], policy, snap["templates"], tuple(snap["warnings"]))

@@ -24,7 +24,9 @@ def dispatch(argv: list[str]) -> int | None:
     if os.environ.get("_STEPPER_NO_LEAN") == "1":
         return None
     if "_STEPPER_COMPLETE" in os.environ:
-        return None
+        from .complete import complete
+
+        return complete(os.environ["_STEPPER_COMPLETE"])
     path, rest = _command_path(argv)
     if _wants_help(path, rest):
         return _print_help(path)
