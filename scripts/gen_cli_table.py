@@ -1,4 +1,4 @@
-"""Regenerate stepper_cli/cli/lean/table.json from the Typer app; `--check` exits 1 if it is stale.
+"""Regenerate stepper_cli/cli/lean/table.json and help.json from the Typer app; `--check`: exit 1 if stale.
 
     python scripts/gen_cli_table.py          # rewrite the file
     python scripts/gen_cli_table.py --check  # CI / tests: compare only
@@ -22,11 +22,12 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 PATH = ROOT / "stepper_cli" / "cli" / "lean" / "table.json"
+HELP = PATH.with_name("help.json")
 WIDTH = "80"
 
 
-def table_text() -> str:
-    """The table, as the file holds it."""
+def texts() -> dict[Path, str]:
+    """The table and the help texts, as their files hold them (the help is read only for --help)."""
     for name in ("NO_COLOR", "FORCE_COLOR", "COLUMNS", "GITHUB_ACTIONS", "PY_COLORS"):
         os.environ.pop(name, None)
     os.environ.update(TERMINAL_WIDTH=WIDTH, TERM="xterm-256color")  # typer reads them as it is imported
@@ -38,9 +39,12 @@ def table_text() -> str:
     app = build_app()
     commands: dict[str, Any] = {}
     _walk(typer.main.get_command(app), (), commands)
-    for name, entry in commands.items():
-        entry["usage"] = {"plain": _help(app, name, colour=False), "colour": _help(app, name, colour=True)}
-    return json.dumps({"commands": commands}, indent=1, ensure_ascii=False) + "\n"
+    usage = {name: {"plain": _help(app, name, False), "colour": _help(app, name, True)} for name in commands}
+    return {PATH: _dump({"commands": commands}), HELP: _dump({"usage": usage})}
+
+
+def _dump(data: dict[str, Any]) -> str:
+    return json.dumps(data, indent=1, ensure_ascii=False) + "\n"
 
 
 def _walk(command: Any, path: tuple[str, ...], out: dict[str, Any]) -> None:
@@ -110,15 +114,14 @@ def _help(app: Any, name: str, colour: bool) -> str:
 
 
 def main(argv: list[str]) -> int:
-    text = table_text()
-    current = PATH.read_text(encoding="utf-8") if PATH.exists() else None
-    if current == text:
-        return 0
-    if "--check" in argv:
-        print("stale stepper_cli/cli/lean/table.json; run python scripts/gen_cli_table.py", file=sys.stderr)
+    stale = {path: text for path, text in texts().items() if not path.exists() or path.read_text("utf-8") != text}
+    names = ", ".join(str(path.relative_to(ROOT)) for path in stale)
+    if stale and "--check" in argv:
+        print(f"stale {names}; run python scripts/gen_cli_table.py", file=sys.stderr)
         return 1
-    PATH.write_text(text, encoding="utf-8")
-    print("wrote stepper_cli/cli/lean/table.json")
+    for path, text in stale.items():
+        path.write_text(text, encoding="utf-8")
+        print(f"wrote {path.relative_to(ROOT)}")
     return 0
 
 

@@ -1,4 +1,5 @@
-"""The argument table of every command (table.json, derived from the Typer declarations) and its parser.
+"""The argument table of every command (table.json, derived from the Typer declarations), its parser, and the
+help texts (help.json).
 
 The Typer declarations in cli/ are the one place an argument or option is declared; scripts/gen_cli_table.py
 writes each command's parameters (and help texts) to table.json, and a test keeps it fresh. `parse` reads an
@@ -15,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 TABLE = Path(__file__).with_name("table.json")
+HELP = Path(__file__).with_name("help.json")
 
 
 @cache
@@ -22,6 +24,12 @@ def commands() -> dict[str, Any]:
     """Every command (by its words, "" for the root) with its parameters, subcommands and help texts."""
     data: dict[str, Any] = json.loads(TABLE.read_text(encoding="utf-8"))["commands"]
     return data
+
+
+def usage(command: str, colour: bool) -> str:
+    """What Typer prints for `stepper COMMAND --help` (at 80 columns; coloured as for a terminal, or plain)."""
+    texts: dict[str, dict[str, str]] = json.loads(HELP.read_text(encoding="utf-8"))["usage"]
+    return texts[command]["colour" if colour else "plain"]
 
 
 def parse(command: str, argv: list[str]) -> dict[str, Any] | None:

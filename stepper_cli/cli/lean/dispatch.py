@@ -14,7 +14,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from .args import commands, parse
+from .args import commands, parse, usage
 
 HELP = ("--help", "-h")
 
@@ -63,9 +63,8 @@ def _wants_help(path: str, rest: list[str]) -> bool:
 
 def _print_help(path: str) -> int:
     """The help Typer prints for this command (coloured on a terminal that wants colour)."""
-    usage = commands()[path]["usage"]
     colour = sys.stdout.isatty() and os.environ.get("TERM") != "dumb" and not os.environ.get("NO_COLOR")
-    sys.stdout.write(usage["colour" if colour else "plain"])
+    sys.stdout.write(usage(path, colour))
     sys.stdout.flush()
     return 0
 
