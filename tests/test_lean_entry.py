@@ -159,7 +159,9 @@ def test_a_tab_completes_as_typer_would_without_typer(
         assert (code, _lines(out)) == (typer_code, _lines(typer_out)), words
 
 
-def test_the_completion_functions_the_declarations_name_are_called_without_typer(two: GitRepo, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_the_completion_functions_the_declarations_name_are_called_without_typer(
+    two: GitRepo, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     from stepper_cli.cli.lean.complete import candidates
 
     two.git("tag", "v1")

@@ -5,7 +5,8 @@ The completion scripts in completions/ are Typer's: at each TAB they run `steppe
 (args.py) the way Typer would (the same candidates, in the same order, in each shell's format): subcommands
 with their short help, options not given yet, an option's choices, and what a parameter's completion function
 returns (named in the table; it is called here as Typer would call it). What it cannot answer for sure (an
-unknown word, a function that wants Typer's context, help text with markup) answers None, and Typer does it.
+unknown word, a function that wants Typer's context, help text with markup or long enough for rich to wrap
+it in zsh and fish) answers None, and Typer does it.
 """
 
 from __future__ import annotations
@@ -37,8 +38,8 @@ def complete(instruction: str) -> int | None:
         return None
     args, incomplete = _words(shell)
     items = candidates(args, incomplete)
-    if items is None or any("[" in help for _, help in items):  # rich markup: Typer renders it
-        return None
+    if items is None or any("[" in help or (shell != "bash" and len(help) > 70) for _, help in items):
+        return None  # rich markup, or a help line rich would wrap: Typer renders those
     if shell == "fish":
         return _fish(items)
     sys.stdout.write(("\n".join(v for v, _ in items) if shell == "bash" else _zsh(items)) + "\n")
@@ -198,4 +199,3 @@ def _fish(items: list[Item]) -> int:
     sys.stdout.write(shown + "\n")
     sys.stdout.flush()
     return 0
-
