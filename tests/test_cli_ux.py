@@ -224,13 +224,14 @@ class _FakeTerminal:
 def test_a_range_on_a_terminal_gets_a_progress_bar_on_stderr_and_none_in_a_pipe(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from stepper_cli.cli import report as report_cli
+    from stepper_cli.cli.lean.report import ReportArgs, _progress
 
     shas = ["a" * 40, "b" * 40]
-    assert report_cli._progress(shas, quiet=False) == shas  # stderr is not a terminal here
     fake = _FakeTerminal()
+    assert list(_progress(shas, ReportArgs(), cached=0)) == shas  # stderr is not a terminal here
     monkeypatch.setattr("sys.stderr", fake)
     monkeypatch.setenv("NO_COLOR", "1")
-    assert list(report_cli._progress(shas, quiet=False)) == shas
+    assert list(_progress(shas, ReportArgs(quiet=True), cached=0)) == shas and fake.parts == []
+    assert list(_progress(shas, ReportArgs(), cached=1)) == shas and fake.parts == []  # one to generate: no bar
+    assert list(_progress(shas, ReportArgs(), cached=0)) == shas
     assert "Reports" in "".join(fake.parts)
-    assert report_cli._progress(shas, quiet=True) == shas
