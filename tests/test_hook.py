@@ -273,3 +273,18 @@ def test_the_pre_commit_hook_runs_a_real_command_at_the_post_commit_stage(starte
     assert entry[0] == "stepper"
     res = stepper(*entry[1:], "--repo", str(started.path))
     assert res.code == 0 and started.head() in queued_commits()
+
+
+def test_the_hook_reads_the_new_commit_on_a_branch_detached_and_in_a_worktree(started: GitRepo, tmp_path: Path) -> None:
+    assert stepper("hook", "install", "--repo", str(started.path)).code == 0
+    started.git("pack-refs", "--all")  # the branch's ref lives in packed-refs until the commit writes it
+    commit(started, "on-branch")
+    wait_queued(started.head())
+    started.git("checkout", "-q", "--detach")
+    commit(started, "detached")
+    wait_queued(started.head())
+    started.git("worktree", "add", "-q", "-b", "side", str(tmp_path / "wt"))
+    wt = GitRepo(tmp_path / "wt")
+    commit(wt, "in-worktree")
+    wait_queued(wt.head())
+    assert hook_log() == ""

@@ -1,8 +1,9 @@
 """Install, update, remove and inspect stepper's marked blocks in a repository's post-commit and post-rewrite
 hooks.
 
-Each block is POSIX shell that runs before the rest of its hook, costs at most a `git rev-parse` and a fork,
-and hands commits to a detached `stepper enqueue` whose errors go to STEPPER_HOME/hook.log (hook_script.py).
+Each block is POSIX shell that runs before the rest of its hook, costs a fork (a `git rev-parse` only where
+the ref files do not tell), and hands commits to a detached `stepper enqueue` whose errors go to
+STEPPER_HOME/hook.log (hook_script.py).
 It never makes the commit fail. An existing hook is kept: the block goes right after its shebang line (so an
 `exit` or `exec` at the end of that hook cannot skip it), and `uninstall` restores the file byte for byte.
 Both hooks are installed, updated and removed together; `status` describes the post-commit one.

@@ -33,8 +33,10 @@ def markers(name: str) -> tuple[bytes, bytes]:
     return f"# >>> stepper {name} hook >>>\n".encode(), f"# <<< stepper {name} hook <<<\n".encode()
 
 
-# Both hooks: find the git dir without a process (git sets GIT_INDEX_FILE for commit hooks), and queue
-# revisions (arguments, plus any noted ones) in one detached, low-priority `stepper enqueue --stdin`.
+# Both hooks: find the git dir and the new commit without a process where the files allow (git sets
+# GIT_INDEX_FILE for commit hooks; HEAD and a loose branch ref are read with `read`; anything else, such as
+# a packed or reftable ref, asks `git rev-parse`), and queue revisions (arguments, plus any noted ones) in
+# one detached, low-priority `stepper enqueue --stdin`.
 _COMMON = r"""_stepper_log=$_stepper_home/hook.log
 [ ! -L "$_stepper_log" ] || _stepper_log=/dev/null  # never append through a link; 'hook status' names it
 _stepper_git_dir() {
@@ -43,6 +45,25 @@ _stepper_git_dir() {
     case ${GIT_INDEX_FILE:-} in */*) _stepper_gd=${GIT_INDEX_FILE%/*} ;; esac
   fi
   [ -n "$_stepper_gd" ] && [ -d "$_stepper_gd" ] || _stepper_gd=$(git rev-parse --git-dir 2>/dev/null)
+}
+_stepper_head() {
+  _stepper_sha=
+  if read -r _stepper_ref 2>/dev/null <"$_stepper_gd/HEAD"; then
+    case $_stepper_ref in
+      "ref: refs/heads/"*)
+        _stepper_cd=$_stepper_gd
+        if [ -f "$_stepper_gd/commondir" ] && read -r _stepper_cd 2>/dev/null <"$_stepper_gd/commondir"; then
+          case $_stepper_cd in /*) ;; *) _stepper_cd=$_stepper_gd/$_stepper_cd ;; esac
+        fi
+        read -r _stepper_sha 2>/dev/null <"$_stepper_cd/${_stepper_ref#ref: }" || _stepper_sha= ;;
+      *) _stepper_sha=$_stepper_ref ;;
+    esac
+  fi
+  case ${#_stepper_sha}:$_stepper_sha in
+    40:*[!0-9a-f]*|64:*[!0-9a-f]*) _stepper_sha= ;;
+    40:*|64:*) return 0 ;;
+  esac
+  _stepper_sha=$(git rev-parse -q --verify HEAD 2>/dev/null)
 }
 _stepper_queue() {
   (
@@ -72,20 +93,20 @@ _stepper_queue() {
 }
 """
 
-_CLEANUP = r"""unset -f _stepper_git_dir _stepper_queue _stepper_main
+_CLEANUP = r"""unset -f _stepper_git_dir _stepper_head _stepper_queue _stepper_main
 unset _stepper_home _stepper_exe _stepper_python _stepper_mode _stepper_skip_rebase _stepper_budget \
   _stepper_timeout _stepper_version _stepper_log _stepper_gd _stepper_f _stepper_sha _stepper_hook \
-  _stepper_in _stepper_line _stepper_old _stepper_new _stepper_rest
+  _stepper_in _stepper_line _stepper_old _stepper_new _stepper_rest _stepper_ref _stepper_cd
 """
 
-# Runs in the foreground: shell builtins, at most one `git rev-parse`, one fork. Everything slow is detached.
+# Runs in the foreground: shell builtins (a git process only where the files do not tell), one fork.
 _POST_COMMIT = r"""_stepper_hook=post-commit
 _stepper_main() {
   _stepper_git_dir || return 0
   if [ "$_stepper_skip_rebase" = 1 ] && { [ -d "$_stepper_gd/rebase-merge" ] || [ -d "$_stepper_gd/rebase-apply" ]; }
   then return 0  # post-rewrite queues the rebased commits, all at once
   fi
-  _stepper_sha=$(git rev-parse -q --verify HEAD 2>/dev/null) || return 0
+  _stepper_head || return 0
   if [ "$_stepper_skip_rebase" = 1 ]; then
     for _stepper_f in sequencer CHERRY_PICK_HEAD REVERT_HEAD MERGE_HEAD; do
       if [ -e "$_stepper_gd/$_stepper_f" ]; then  # noted; the next queueing hook takes it along
