@@ -123,12 +123,13 @@ def _results(args: ReportArgs, repo: Repo, config: _Config, shas: list[str]) -> 
     engine: Context | None = None
     try:
         ready = _cached(args, store, repo, config.settings(), shas, hits, patch_ids) if store is not None else {}
+        missing = [sha for sha in shas if sha not in ready]
+        generated: Iterator[Result] = iter(())
+        if missing:
+            engine = _engine(repo, config.full(), store, patch_ids)
+            generated = _generate(args, engine, missing, hits)
         for sha in _progress(shas, args, len(ready)):
-            if sha in ready:
-                yield ready[sha]
-                continue
-            engine = engine or _engine(repo, config.full(), store, patch_ids)
-            yield _generate(args, engine, sha, hits)
+            yield ready[sha] if sha in ready else next(generated)
     finally:
         if engine is not None:
             engine.close()
@@ -146,15 +147,18 @@ def _cached(
     from ...store.counters import count
 
     cache = ReportCache(store, repo, conf.templates, conf.policy, patch_ids=patch_ids)
-    found = {}
+    found, tally = {}, {"fresh": 0, "alias": 0}
     for sha in shas:
         hit = hits[sha] = cache.lookup(sha)
         if hit is None or not hit.fresh or (hit.result.get("fallback") and args.no_fallback):
             continue
         result = canonical({**hit.result, "cached": True})
         if result is not None:  # else the engine validates it with pydantic, or generates it again
-            count(store, "cache_hits_total", status="alias" if hit.alias else "fresh")
+            tally["alias" if hit.alias else "fresh"] += 1
             found[sha] = result
+    for status, amount in tally.items():  # one store write per series, not per commit
+        if amount:
+            count(store, "cache_hits_total", float(amount), status=status)
     return found
 
 
@@ -168,11 +172,16 @@ def _engine(repo: Repo, loaded: LoadedConfig, store: Store | None, patch_ids: di
     return ctx
 
 
-def _generate(args: ReportArgs, ctx: Context, sha: str, hits: dict[str, Hit | None]) -> Result:
-    """One commit through the engine, with the cache lookup made here (if one was)."""
-    from ...generate.pipeline import report_for_sha
+def _generate(args: ReportArgs, ctx: Context, shas: list[str], hits: dict[str, Hit | None]) -> Iterator[Result]:
+    """The engine's results, in order: one commit with the cache lookup made here; several from the
+    engine's range path (its commits in one git stream)."""
+    from ...generate.pipeline import report_for_sha, reports_for_shas
 
-    return report_for_sha(ctx, sha, _options(args), hits.get if sha in hits else None).to_json()
+    if len(shas) == 1:
+        yield report_for_sha(ctx, shas[0], _options(args), looked_up=hits.get if shas[0] in hits else None).to_json()
+        return
+    for result in reports_for_shas(ctx, shas, _options(args)):
+        yield result.to_json()
 
 
 def _options(args: ReportArgs) -> Any:
