@@ -141,15 +141,22 @@ def _cached(
     args: ReportArgs, store: Store, repo: Repo, conf: EnqueueSettings, shas: list[str],
     hits: dict[str, Hit | None], patch_ids: dict[str, str | None],
 ) -> dict[str, Result]:  # fmt: skip
-    """The fresh cached results the lean check accepts (one hit counted each); every lookup noted in hits."""
-    from ...cache.reports import ReportCache
+    """The fresh cached results the lean check accepts (hits counted). One commit is looked up in full (its
+    lookup noted in hits, for the engine); a range reads the store only, and leaves the same-patch lookups,
+    which need patch ids, to the engine's range path (one git stream for all of them)."""
+    from ...cache.reports import Hit, ReportCache
     from ...report.lean import canonical
     from ...store.counters import count
 
     cache = ReportCache(store, repo, conf.templates, conf.policy, patch_ids=patch_ids)
-    found, tally = {}, {"fresh": 0, "alias": 0}
+    found, tally, now = {}, {"fresh": 0, "alias": 0}, cache.clock()
     for sha in shas:
-        hit = hits[sha] = cache.lookup(sha)
+        if len(shas) == 1:
+            hit = hits[sha] = cache.lookup(sha)
+        else:
+            entry = cache.entry(sha) or {}
+            state = conf.policy.age_state(entry, now)
+            hit = Hit(entry["result"], fresh=state == "fresh") if state is not None else None
         if hit is None or not hit.fresh or (hit.result.get("fallback") and args.no_fallback):
             continue
         result = canonical({**hit.result, "cached": True})
