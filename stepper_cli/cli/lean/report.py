@@ -92,7 +92,7 @@ def run_report(args: ReportArgs) -> int:
     args.fmt = "json" if args.as_json else str(args.fmt)
     setup_logging(args.verbose, args.debug)
     repo = open_repo(args.repo)
-    config = _Config(repo, persist=not args.dry_run)  # a dry run writes nothing
+    config = _Config(repo, persist=not (args.dry_run or args.no_cache))  # these need no state and write none
     for line in config.settings().warnings:
         warn(line)
     if args.dry_run:
@@ -124,12 +124,16 @@ def _results(args: ReportArgs, repo: Repo, config: _Config, shas: list[str]) -> 
     try:
         ready = _cached(args, store, repo, config.settings(), shas, hits, patch_ids) if store is not None else {}
         missing = [sha for sha in shas if sha not in ready]
-        generated: Iterator[Result] = iter(())
-        if missing:
-            engine = _engine(repo, config.full(), store, patch_ids)
-            generated = _generate(args, engine, missing, hits)
-        for sha in _progress(shas, args, len(ready)):
-            yield ready[sha] if sha in ready else next(generated)
+        if not missing:
+            yield from (ready[sha] for sha in shas)
+            return
+        from ..waiting import watch_chain  # what the chain waits for, and why it fell back, on stderr
+
+        engine = _engine(repo, config.full(), store, patch_ids)
+        generated = _generate(args, engine, missing, hits)
+        with watch_chain(args.quiet):
+            for sha in _progress(shas, args, len(ready)):
+                yield ready[sha] if sha in ready else next(generated)
     finally:
         if engine is not None:
             engine.close()
