@@ -38,6 +38,15 @@ BENCHMARKS: dict[str, Callable[[], list[Result]]] = {
 RESULTS = Path(__file__).parent / "results"
 
 
+def prepare_bytecode() -> None:
+    """Time stepper as installed: `pip install` compiles the package, so compile it once here, and let the timed
+    processes keep their bytecode (an environment with PYTHONDONTWRITEBYTECODE=1 would recompile every module
+    in every run, which no installed stepper does)."""
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+    package = Path(__file__).resolve().parents[1] / "stepper_cli"
+    subprocess.run([PYTHON, "-m", "compileall", "-q", str(package)], check=False)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", help="benchmarks to run (default: all)")
@@ -49,6 +58,7 @@ def main(argv: list[str] | None = None) -> None:
     unknown = [n for n in args.names if n not in BENCHMARKS]
     if unknown:
         parser.error(f"unknown benchmark(s): {', '.join(unknown)} (known: {', '.join(BENCHMARKS)})")
+    prepare_bytecode()
     machine = describe_machine()
     print("machine: " + ", ".join(f"{k} {v}" for k, v in machine.items()), flush=True)
     runs: dict[str, Any] = {}
