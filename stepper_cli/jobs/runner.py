@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..cache.reports import detach
 from ..errors import RateLimited, StepperError, StorageError
+from .checks import JobGate
 from .ledger import Job, Ledger
 from .transport import Deferred
 
@@ -32,8 +33,11 @@ logger = logging.getLogger(__name__)
 class JobRunner:
     """Runs jobs for one worker process; `inflight` is what its lease keeper renews."""
 
-    def __init__(self, store: Store, worker_id: str, lease: float, log: Callable[[str], None]) -> None:
+    def __init__(
+        self, store: Store, worker_id: str, lease: float, log: Callable[[str], None], gate: JobGate | None = None
+    ) -> None:
         self.store, self.worker_id, self.lease, self.log = store, worker_id, lease, log
+        self.gate = JobGate() if gate is None else gate
         self.ledger = Ledger(store)
         self.inflight: set[str] = set()
         self.counts: Counter[str] = Counter()
@@ -48,6 +52,10 @@ class JobRunner:
             return
         if job is None:
             return  # done, failed, or running under another worker's live lease
+        refusal = self.gate.refusal(job)
+        if refusal is not None:
+            self._refused(job, refusal)
+            return
         with self._lock:
             self.inflight.add(job_id)
         started = time.monotonic()
@@ -118,6 +126,21 @@ class JobRunner:
         self._tally(job, "failed", f"{reason} ({time.monotonic() - started:.1f} s)")
         if ctx is not None:
             self._after(ctx, finished, None)
+
+    def _refused(self, job: Job, refusal: str) -> None:
+        """Fail a job that must not run: no git, no provider, no cache entry touched (its key is not trusted)."""
+        from ..store.counters import count
+
+        reason = f"refused: {refusal}"
+        try:
+            self.ledger.fail(job["job_id"], reason)
+            count(self.store, "jobs_processed_total", status="failed")
+        except StorageError as exc:
+            self.log(f"job {job['job_id']} refused but not recorded: {exc}")
+            return
+        with self._lock:
+            self.counts["failed"] += 1
+        self.log(f"job {job['job_id']} failed   {reason}")
 
     def _tally(self, job: Job, status: str, detail: str) -> None:
         from ..store.counters import count
