@@ -26,7 +26,7 @@ BENCHMARKS: dict[str, Callable[[], list[Result]]] = {
     "enqueue": enqueue.run,  # 1. `stepper enqueue` whole process vs `python -c pass`
     "report": report.run,  # 2. cache-hit `stepper report` whole process vs `python -c pass`
     "hook": hook.run,  # 3. `git commit` with the hook minus without
-    "throughput": throughput.run,  # 4. worker throughput at concurrency 1/4/8/16
+    "throughput": throughput.run,  # 4. worker throughput at concurrency 1/4/8/16 (100 ms) and 32 (1 s)
     "analyzer": analyzer.run,  # 5. the local analyzer on a 5,000-file, 200k-line commit
     "failover": failover.run,  # 6. time to a report with the first provider refusing, breaker closed vs open
     "redact": redact.run,  # 7. redaction: import cost, a 48 KB diff without and with candidates

@@ -184,8 +184,8 @@ class Keeper(threading.Thread):
         count = 0
         for job_id in list(self.runner.inflight):
             if self.ledger.requeue(job_id, self.runner.worker_id):
-                job = self.ledger.get(job_id) or {"priority": 0}
-                queue.push(self.url, job_id, job["priority"], huey=self.huey)
+                priority = (self.ledger.get(job_id) or {}).get("priority")
+                queue.push(self.url, job_id, priority if isinstance(priority, int) else 0, huey=self.huey)
                 self.runner.log(f"job {job_id} handed back to the queue at shutdown")
                 count += 1
         return count
