@@ -115,15 +115,15 @@ def test_the_batching_store_defers_one_threads_bookkeeping_and_reads_its_own_wri
     with batching.collect():
         batching.put("job:1", {"state": "running"})
         assert batching.update("job:1", lambda v: {**(v or {}), "state": "done"}) == {"state": "done"}
-        assert batching.incr("metric:x") == 1.0
+        assert batching.incr("metric:x") == 1.0 and batching.incr("metric:x", 2) == 3.0
         batching.put("breaker:p", {"state": "open"})  # live state writes through at once
         thread = threading.Thread(target=lambda: seen_elsewhere.append(batching.get("job:1")))
         thread.start()
         thread.join()
         assert batching.get("job:1") == {"state": "done"} and counting.get("job:1") is None
     assert seen_elsewhere == [None]
-    assert counting.single == Counter({"breaker": 1}) and counting.batches == [["job", "job", "metric"]]
-    assert store.get("job:1") == {"state": "done"} and store.get("metric:x") == {"value": 1.0}
+    assert counting.single == Counter({"breaker": 1}) and counting.batches == [["job", "job", "metric", "metric"]]
+    assert store.get("job:1") == {"state": "done"} and store.get("metric:x") == {"value": 3.0}
 
 
 @pytest.fixture

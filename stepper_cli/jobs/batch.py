@@ -6,6 +6,7 @@ ends, even when it ends by an exception (a requeue or a failure must be recorded
 rate limits, in-flight slots) and every other thread (the lease keeper) write through at once: that state
 coordinates live work. A deferred `update` runs fn at once on what this thread would see, so its caller gets
 its answer; `write_many` runs fn again on the stored value, atomically (fn is pure by the store's contract).
+A deferred `incr` answers with the batch's own sum for that counter (nothing reads the stored total).
 
 A crash before the flush loses the job's bookkeeping only: the ledger still says running under a lease, so
 the job runs again, as it would have after a crash in the middle of eleven separate writes.
@@ -73,8 +74,9 @@ class BatchingStore(Store):
         if pending is None:
             return self.inner.incr(key, amount)
         pending.append(Write.incr(key, amount))
-        value = self.get(key)
-        return float((value or {}).get("value", 0.0))
+        # The batch's own sum for the key, not the stored total: reading it would cost a query per counter,
+        # and counting (`store.counters.count`) never looks at the answer.
+        return sum(w.amount for w in pending if w.key == key and w.kind == "incr")
 
     def write_many(self, writes: Sequence[Write]) -> list[JSON | float | None]:
         return self.inner.write_many(writes)
