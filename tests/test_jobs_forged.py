@@ -183,3 +183,24 @@ def test_a_symlinked_registry_is_refused_not_followed(isolated_env: Path, tmp_pa
     with pytest.raises(StorageError, match="symbolic link"):
         register("/srv/repo")
     assert elsewhere.read_text() == '"/srv/forged"\n'
+
+
+def test_queue_repositories_counts_from_the_users_config_only_even_from_a_trusted_repository_file(
+    repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo.commit("feat: a", ("a.py", "a = 1\n"))
+    team = GitRepo.init(tmp_path / "team")
+    sha = team.commit("feat: team", ("t.py", "t = 1\n"))
+    root = team.git("rev-parse", "--show-toplevel")
+    (repo.path / ".stepper.toml").write_text(f"[queue]\nrepositories = [{root!r}]\n".replace("'", '"'))
+    trusted = stepper("config", "trust", "--yes", "--repo", str(repo.path))
+    assert trusted.code == 0, trusted.err
+    widened = plant("", sha, root)
+    run_burst(repo)
+    assert "never registered" in by_id("")[widened]["error"]
+    user = tmp_path / "user-config.toml"
+    user.write_text(f"[queue]\nrepositories = [{root!r}]\n".replace("'", '"'))
+    monkeypatch.setenv("STEPPER_CONFIG", str(user))
+    listed = plant("", sha, root)
+    run_burst(repo)
+    assert by_id("")[listed]["state"] == "done"

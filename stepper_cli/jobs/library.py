@@ -150,11 +150,14 @@ def run_worker(
     from ..store import open_store
     from .worker import run_worker as run
 
-    settings = state_config(repo).settings.queue
-    with open_store(settings.url) as store:
+    url = state_config(repo).settings.queue.url
+    # The repositories a team worker serves come from the user's own config (and STEPPER_* env) only: even a
+    # trusted repository file must not widen what this machine's worker runs.
+    listed = load_settings(None).settings.queue.repositories
+    with open_store(url) as store:
         if on_start is not None:
             on_start()
-        return run(store, settings.url, options, log, settings.repositories)
+        return run(store, url, options, log, listed)
 
 
 def cache_stats(*, repo: str | Path = ".") -> CacheStats:
