@@ -11,6 +11,9 @@ from pathlib import Path
 from typing import Literal
 
 from ..errors import GitError
+from .revisions import OBJECT_ID as OBJECT_ID
+from .revisions import check_revision
+from .revisions import shown as shown
 
 Status = Literal["added", "modified", "deleted", "renamed", "copied", "type_changed", "unmerged", "unknown"]
 _STATUS: dict[str, Status] = {
@@ -18,7 +21,6 @@ _STATUS: dict[str, Status] = {
     "C": "copied", "T": "type_changed", "U": "unmerged",
 }  # fmt: skip
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
-OBJECT_ID = re.compile(r"[0-9a-f]{40}(?:[0-9a-f]{24})?")  # a full SHA-1 or SHA-256 id as git prints it
 _CREDENTIALS = re.compile(r"(?<=://)[^/@\s]+@")
 
 
@@ -189,27 +191,6 @@ def resolve_one(repo: Repo, rev: str) -> str:
             hint="Check the name with 'git log --oneline', or fetch it first.",
         )
     return sha
-
-
-def check_revision(spec: str) -> None:
-    """Refuse what is not one revision or one range A..B / A...B: empty, an option, control characters,
-    a leading `^` (an exclusion), or a range with neither end (`..`)."""
-    bare = spec.replace("...", "..", 1) if "..." in spec else spec
-    left, dots, right = bare.partition("..")
-    if (
-        not spec
-        or spec.startswith(("-", "^"))
-        or not spec.isprintable()  # a NUL cannot reach git's argv; a newline would split its output
-        or (dots and not (left or right))
-        or (dots and right.startswith(("-", "^")))
-        or ".." in right
-    ):
-        raise GitError(f"'{shown(spec)}' is not a revision.", hint="Give a commit, a branch, a tag or A..B.")
-
-
-def shown(text: str) -> str:
-    """Text as a message may quote it: control characters (a newline in a revision) escaped."""
-    return text if text.isprintable() else text.encode("unicode_escape").decode()
 
 
 def read_commit(repo: Repo, sha: str) -> Commit:

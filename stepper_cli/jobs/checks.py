@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from ..git.commits import OBJECT_ID, shown
+from ..git.revisions import OBJECT_ID, shown
 from .registry import registered, registry_file
 
 CACHE_KEY = re.compile(r"[0-9a-f]{32}")
