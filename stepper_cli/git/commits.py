@@ -204,11 +204,8 @@ def read_commit(repo: Repo, sha: str) -> Commit:
     out = git(args, repo.root, env=no_index)
     commit = parse_commit(out)
     if commit.is_merge:
-        changes = git(
-            ["diff-tree", "--no-commit-id", *DIFF_OPTS, "--end-of-options", commit.parents[0], sha, "--"],
-            repo.root,
-            env=no_index,
-        )
+        args = ["diff-tree", "--no-commit-id", *DIFF_OPTS, "--end-of-options", commit.parents[0], sha, "--"]
+        changes = git(args, repo.root, env=no_index)
         commit = replace(commit, files=tuple(_changed_files(changes)))
     return commit
 
