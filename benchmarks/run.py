@@ -29,7 +29,7 @@ BENCHMARKS: dict[str, Callable[[], list[Result]]] = {
     "cli": cli.run,  # 4. `stepper --help` and one completion TAB
     "hook": hook.run,  # 5. `git commit` with the hook minus without
     "rebase": rebase.run,  # 6. `git rebase -f HEAD~40` with the hooks ÷ without
-    "throughput": throughput.run,  # 7. worker throughput at concurrency 1/4/8/16
+    "throughput": throughput.run,  # 7. worker throughput at concurrency 1/4/8/16 (100 ms) and 32 (1 s)
     "analyzer": analyzer.run,  # 8. the local analyzer on a 5,000-file, 200k-line commit
     "failover": failover.run,  # 9. time to a report with the first provider refusing, breaker closed vs open
     "redact": redact.run,  # 10. redaction: import cost, a 48 KB diff without and with candidates

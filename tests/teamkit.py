@@ -4,6 +4,7 @@ commits made in one git process."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -81,7 +82,7 @@ class Worker:
         argv = [sys.executable, "-m", "stepper_cli", "worker", "--log-file", str(self.log), *args]
         with self.err_path.open("wb") as err:
             self.proc = subprocess.Popen(
-                argv, cwd=repo, env={**os.environ, **env, "STEPPER_HOME": str(home)},
+                argv, cwd=repo, env={**os.environ, **team_repositories(repo), **env, "STEPPER_HOME": str(home)},
                 stdin=subprocess.DEVNULL, stdout=err, stderr=err, start_new_session=True,
             )  # fmt: skip
 
@@ -120,6 +121,11 @@ class Worker:
         if self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait(timeout=10)
+
+
+def team_repositories(repo: Path) -> dict[str, str]:
+    """The environment that lists repo in queue.repositories: the jobs come from another home (machine)."""
+    return {"STEPPER_QUEUE__REPOSITORIES": json.dumps([str(repo)])}
 
 
 class Team:

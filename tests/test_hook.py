@@ -127,7 +127,9 @@ def test_a_hook_in_another_language_or_not_executable_is_left_alone(started: Git
 def test_core_hooks_path_is_honoured(started: GitRepo, tmp_path: Path, where: str) -> None:
     hooks = started.path / ".githooks" if where == "relative" else tmp_path / "shared-hooks"
     started.git("config", "core.hooksPath", ".githooks" if where == "relative" else str(hooks))
-    assert stepper("hook", "install", "--repo", str(started.path)).code == 0
+    refused = stepper("hook", "install", "--repo", str(started.path))
+    assert refused.code == 2 and "outside this repository's git directory" in refused.err
+    assert stepper("hook", "install", "--repo", str(started.path), "--force").code == 0
     assert (hooks / "post-commit").exists() and not (started.path / ".git/hooks/post-commit").exists()
     commit(started, f"via-{where}")
     wait_queued(started.head())

@@ -71,7 +71,10 @@ def test_the_worker_writes_notes_to_the_configured_ref(project: GitRepo, tmp_pat
 
 
 def test_a_note_that_cannot_be_written_is_logged_not_raised(project: GitRepo) -> None:
-    ctx = api.open_context(project.path, {"notes": {"worker": True, "ref": "refs/notes/bad..ref"}})
+    locked = project.path / ".git/refs/notes/stepper.lock"  # another git holding the notes ref, forever
+    locked.parent.mkdir(parents=True, exist_ok=True)
+    locked.write_text("")
+    ctx = api.open_context(project.path, {"notes": {"worker": True}})
     result = api.generate_report("HEAD", context=ctx).to_json()
     after_job(ctx, {"job_id": "j2", "state": "done", "commit": project.head()}, result)
     log = Path(os.environ["STEPPER_HOME"]) / "notes.log"

@@ -14,10 +14,13 @@ from stepper_cli.generate import pipeline
 from stepper_cli.generate.snapshot import remember
 from stepper_cli.jobs import transport as queue
 from stepper_cli.jobs.ledger import Ledger
+from stepper_cli.jobs.registry import register
 from stepper_cli.jobs.runner import JobRunner
 from stepper_cli.jobs.submit import enqueue_commits
 from stepper_cli.store import Store
 from tests.gitutil import GitRepo
+
+KEY = "0123456789abcdef" * 2  # the shape of a cache key
 
 
 def test_a_lean_push_is_a_message_the_real_consumer_runs(isolated_env: Path) -> None:
@@ -80,7 +83,8 @@ def test_a_job_whose_report_is_cached_calls_no_provider(
 ) -> None:
     sha = repo.commit("feat: a", ("a.py", "a = 1\n"))
     ledger = Ledger(store)
-    job = ledger.create("key", sha, repo.path.name, str(repo.path))
+    register(repo.path)
+    job = ledger.create(KEY, sha, repo.path.name, str(repo.path))
     api.generate_report(sha, repo=repo.path)  # the report arrives in the cache first
 
     def no_generation(*args: Any) -> Any:
@@ -150,7 +154,8 @@ def test_a_store_outage_mid_job_leaves_the_job_to_its_lease(
 
     sha = repo.commit("feat: a", ("a.py", "a = 1\n"))
     ledger = Ledger(store)
-    job = ledger.create("key", sha, repo.path.name, str(repo.path))
+    register(repo.path)
+    job = ledger.create(KEY, sha, repo.path.name, str(repo.path))
 
     def outage(*args: Any) -> Any:
         raise StorageError("Cannot reach Redis.")

@@ -69,7 +69,7 @@ def patch_id(repo: Repo, sha: str) -> str | None:
     """`git patch-id --stable` of a commit's diff against its first parent, or None (empty, merge, error)."""
     argv = ["git", "-c", "core.quotePath=false", "--no-pager"]
     diff = subprocess.run(
-        [*argv, "diff-tree", "-p", "--root", "--no-color", "--no-ext-diff", sha],
+        [*argv, "diff-tree", "-p", "--root", "--no-color", "--no-ext-diff", "--end-of-options", sha],
         cwd=repo.root, capture_output=True, check=False,
     )  # fmt: skip
     if diff.returncode != 0 or not diff.stdout.strip():

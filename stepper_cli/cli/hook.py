@@ -66,6 +66,9 @@ def install(
             "(default: hook.skip_during_rebase).",
         ),
     ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Write through a symlinked hook or outside the git directory.")
+    ] = False,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
     debug: DebugOpt = False,
@@ -76,7 +79,7 @@ def install(
 
     ctx = api.open_context(repo)
     values = hook.install_values(ctx.settings.hook, mode.value if mode else None, skip_rebase)
-    path, action = hook.install(ctx.repo, values)
+    path, action = hook.install(ctx.repo, values, force=force)
     _done(path, action, as_json, quiet)
     if not (as_json or quiet) and values.mode == "enqueue" and action != "unchanged":
         warn("Reports are written by 'stepper worker' (run it, or 'stepper worker --burst' now and then).")

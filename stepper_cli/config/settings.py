@@ -57,6 +57,7 @@ class QueueSettings(_Section):
     url: str = ""
     lease_seconds: float = Field(60, gt=0)
     concurrency: int = Field(4, ge=1, le=64)
+    repositories: list[str] = []  # a team worker also runs jobs of these (user config; enqueue registers its own)
 
     @field_validator("url")
     @classmethod
@@ -103,6 +104,16 @@ class NotifySettings(_Section):
 class NotesSettings(_Section):
     ref: str = "refs/notes/stepper"
     worker: bool = False
+
+    @field_validator("ref")
+    @classmethod
+    def _valid_ref(cls, ref: str) -> str:
+        from .refname import ref_problem
+
+        problem = ref_problem(ref)
+        if problem is not None:
+            raise ValueError(f"not a git ref name: {problem}")
+        return ref
 
 
 class RetryOverride(_Section):

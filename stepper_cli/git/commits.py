@@ -11,6 +11,9 @@ from pathlib import Path
 from typing import Literal
 
 from ..errors import GitError
+from .revisions import OBJECT_ID as OBJECT_ID
+from .revisions import check_revision
+from .revisions import shown as shown
 
 Status = Literal["added", "modified", "deleted", "renamed", "copied", "type_changed", "unmerged", "unknown"]
 _STATUS: dict[str, Status] = {
@@ -89,6 +92,8 @@ def git(args: Sequence[str], cwd: Path | str, *, check: bool = True, env: dict[s
     try:
         proc = subprocess.run(_argv(args), cwd=cwd, capture_output=True, env={**_env(), **(env or {})}, check=False)
     except FileNotFoundError as exc:
+        if not os.path.isdir(cwd):  # subprocess reports a missing cwd as a missing program
+            raise GitError(f"{shown(str(cwd))} is not a folder.") from exc
         raise GitError("git is not installed or not on PATH.", hint="Install git and try again.") from exc
     except NotADirectoryError as exc:
         raise GitError(f"{cwd} is not a folder.") from exc
@@ -127,7 +132,7 @@ def open_repo(path: Path | str = ".") -> Repo:
             f"{where.resolve()} is not inside a git repository.",
             hint="Run stepper in a repository or pass --repo PATH.",
         ) from exc
-    top, git_dir, common = out.decode("utf-8", "surrogateescape").splitlines()[:3]
+    top, git_dir, common = _toplevel_lines(out, where)
     common_dir = (Path(top) / common) if not os.path.isabs(common) else Path(common)
     origin = git(["config", "--get", "remote.origin.url"], where, check=False).decode().strip() or None
     return Repo(
@@ -137,6 +142,18 @@ def open_repo(path: Path | str = ".") -> Repo:
         name=Path(top).name,
         origin_url=_CREDENTIALS.sub("", origin) if origin else None,
     )
+
+
+def _toplevel_lines(out: bytes, where: Path) -> list[str]:
+    """rev-parse's three paths, one a line; a line break inside a path would shift them, so refuse it."""
+    lines = out.decode("utf-8", "surrogateescape").split("\n")
+    if len(lines) != 4 or lines[3]:
+        raise GitError(
+            f"The repository at {shown(str(where.absolute()))} has a line break in its path, which stepper cannot "
+            "read back from git.",
+            hint="Rename the folder without the line break.",
+        )
+    return lines[:3]
 
 
 def repo_root(path: Path | str = ".") -> Path | None:
@@ -149,14 +166,13 @@ def repo_root(path: Path | str = ".") -> Path | None:
 
 def resolve_revs(repo: Repo, spec: str = "HEAD") -> list[str]:
     """Turn `REV` or `A..B` into full SHAs, oldest first."""
-    if not spec or spec.startswith("-") or "\x00" in spec:  # a NUL cannot reach git's argv
-        raise GitError(f"'{shown(spec)}' is not a revision.", hint="Give a commit, a branch, a tag or A..B.")
+    check_revision(spec)
     if ".." in spec:
         left, _, right = spec.partition("...") if "..." in spec else spec.partition("..")
         for side in (left, right):
             if side:
                 resolve_one(repo, side)
-        out = git(["rev-list", "--reverse", spec, "--"], repo.root)
+        out = git(["rev-list", "--reverse", "--end-of-options", spec, "--"], repo.root)
         return out.decode().split()
     return [resolve_one(repo, spec)]
 
@@ -169,17 +185,12 @@ def resolve_one(repo: Repo, rev: str) -> str:
         raise GitError(
             f"The repository {repo.root} has no commits yet.", hint="Make a first commit, then run stepper again."
         )
-    if not sha:
+    if not OBJECT_ID.fullmatch(sha):  # `^HEAD` resolves to "^<sha>": a revision, but not one commit
         raise GitError(
             f"Unknown revision '{shown(rev)}' in {repo.root}.",
             hint="Check the name with 'git log --oneline', or fetch it first.",
         )
     return sha
-
-
-def shown(text: str) -> str:
-    """Text as a message may quote it: control characters (a newline in a revision) escaped."""
-    return text if text.isprintable() else text.encode("unicode_escape").decode()
 
 
 def read_commit(repo: Repo, sha: str) -> Commit:
@@ -189,13 +200,12 @@ def read_commit(repo: Repo, sha: str) -> Commit:
     does not diff by itself, takes a second one against its first parent. (git/batch.py reads a range.)
     """
     no_index = {"GIT_INDEX_FILE": no_index_file(repo)}
-    out = git(["diff-tree", "--always", "--root", f"--format={COMMIT_FORMAT}", *DIFF_OPTS, sha, "--"], repo.root,
-              env=no_index)  # fmt: skip
+    args = ["diff-tree", "--always", "--root", f"--format={COMMIT_FORMAT}", *DIFF_OPTS, "--end-of-options", sha, "--"]
+    out = git(args, repo.root, env=no_index)
     commit = parse_commit(out)
     if commit.is_merge:
-        changes = git(
-            ["diff-tree", "--no-commit-id", *DIFF_OPTS, commit.parents[0], sha, "--"], repo.root, env=no_index
-        )
+        args = ["diff-tree", "--no-commit-id", *DIFF_OPTS, "--end-of-options", commit.parents[0], sha, "--"]
+        changes = git(args, repo.root, env=no_index)
         commit = replace(commit, files=tuple(_changed_files(changes)))
     return commit
 

@@ -21,8 +21,8 @@ from typing import Any, Literal
 
 from ..config.paths import stepper_home
 from ..config.settings import HookSettings
-from ..errors import StorageError, UsageError
-from .commits import Repo, git
+from ..errors import ConfigError, StorageError, UsageError
+from .commits import Repo, git, shown
 from .hook_script import ADDED_NEWLINE, CREATED, LOG_NAME, SHEBANG, HookValues, markers, recorded
 
 SHELLS = {"sh", "bash", "dash", "zsh", "ksh", "mksh", "ash", "busybox"}
@@ -57,7 +57,10 @@ def hook_path(repo: Repo, name: str = "post-commit") -> Path:
 
 
 def install_values(settings: HookSettings, mode: str | None = None, skip_rebase: bool | None = None) -> HookValues:
-    """Resolve, now, everything the hook will need: STEPPER_HOME, the stepper executable, the budget tool."""
+    """Resolve, now, everything the hook will need: STEPPER_HOME, the stepper executable, the budget tool.
+
+    A path with a control character (a newline in STEPPER_HOME) cannot be recorded as one shell line.
+    """
     mode = mode or settings.mode
     timeout = shutil.which("timeout") or shutil.which("gtimeout") or ""
     if mode == "report" and not timeout:
@@ -66,25 +69,32 @@ def install_values(settings: HookSettings, mode: str | None = None, skip_rebase:
     python = sys.executable  # not resolved: a venv's python symlink is what finds the venv's packages
     beside = Path(python).parent / "stepper"
     exe = str(beside) if beside.is_file() else shutil.which("stepper") or ""
+    home = str(stepper_home())
+    if not home.isprintable():
+        raise ConfigError(_unrecordable(home), key="STEPPER_HOME", hint="Set STEPPER_HOME to a path without them.")
     return HookValues(
-        home=str(stepper_home()), exe=os.path.abspath(exe) if exe else "", python=python, mode=mode,
+        home=home, exe=os.path.abspath(exe) if exe else "", python=python, mode=mode,
         skip_rebase=settings.skip_during_rebase if skip_rebase is None else skip_rebase,
         budget=settings.report_budget_seconds, timeout=timeout,
     )  # fmt: skip
 
 
-def install(repo: Repo, values: HookValues) -> tuple[Path, Action]:
+def install(repo: Repo, values: HookValues, *, force: bool = False) -> tuple[Path, Action]:
     """Add (or refresh) stepper's blocks in the post-commit and post-rewrite hooks, creating them if need be.
 
     The answer is the post-commit hook's, except that a post-rewrite change makes an unchanged one "updated".
+    Without force, only a regular file (or none) inside the repository's git directory is written.
     """
-    path, action = _install(repo, "post-commit", values)
-    _, rewrite = _install(repo, "post-rewrite", values)
+    path, action = _install(repo, "post-commit", values, force)
+    _, rewrite = _install(repo, "post-rewrite", values, force)
     return path, "updated" if action == "unchanged" and rewrite != "unchanged" else action
 
 
-def _install(repo: Repo, name: str, values: HookValues) -> tuple[Path, Action]:
-    path = _target(hook_path(repo, name))
+def _install(repo: Repo, name: str, values: HookValues, force: bool) -> tuple[Path, Action]:
+    where = hook_path(repo, name)
+    if not force:
+        _check_place(repo, where)
+    path = _target(where)
     begin, end = markers(name)
     if not path.exists():
         _write(path, SHEBANG + begin + CREATED + values.render(name) + end, 0o755)
@@ -152,10 +162,16 @@ def status(repo: Repo, settings: HookSettings | None, tail: int = 5) -> HookStat
     home = values.get("home") or str(stepper_home())
     log = Path(os.environ.get("STEPPER_HOME") or home) / LOG_NAME
     problems = _problems(path, values) if span else []
+    if not home.isprintable():
+        problems.append(_unrecordable(home))
     notes = _notes(repo, path, values, settings) if span else []
     rest = content[: span[0]] + content[span[1] :] if span else content
     chained = bool(rest.strip()) and rest != SHEBANG
     return HookStatus(path, span is not None, chained, values, problems, notes, log, _tail(log, tail))
+
+
+def _unrecordable(home: str) -> str:
+    return f"STEPPER_HOME '{shown(home)}' holds a line break or control character, which the hook cannot record"
 
 
 def _problems(path: Path, values: dict[str, str]) -> list[str]:
@@ -184,6 +200,27 @@ def _tail(log: Path, count: int) -> list[str]:
 
     data = read_private(log)  # a link planted there is refused (exit 7), never read through
     return data.decode("utf-8", "replace").splitlines()[-count:] if data else []
+
+
+def _check_place(repo: Repo, path: Path) -> None:
+    """Refuse a hook that is a symlink, or a hooks folder whose real place is outside the git directory.
+
+    A clone can commit `.githooks/post-commit -> ~/.profile` (core.hooksPath inside the work tree), and a
+    global core.hooksPath is shared by every repository. Both are usage errors (exit 2), not configuration
+    errors: stepper's own config is fine, the command needs --force to write there, as `git` asks for -f.
+    """
+    if path.is_symlink():
+        raise UsageError(
+            f"The hook {path} is a symbolic link to {os.path.realpath(path)}; stepper does not write through links.",
+            hint="Remove the link, or pass --force to add stepper's block where it points.",
+        )
+    folder, home = Path(os.path.realpath(path.parent)), Path(os.path.realpath(repo.common_dir))
+    if folder != home and home not in folder.parents:
+        raise UsageError(
+            f"The hooks folder {path.parent} (core.hooksPath) is outside this repository's git directory "
+            f"{repo.common_dir}, so the hook would change files the work tree or other repositories share.",
+            hint="Check where core.hooksPath points; pass --force to install there anyway.",
+        )
 
 
 def _target(path: Path) -> Path:

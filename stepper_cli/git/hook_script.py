@@ -194,10 +194,17 @@ class HookValues:
 
 
 def recorded(block: bytes) -> dict[str, str]:
-    """The values a block records, unquoted."""
+    """The values a block records, unquoted (a hand-edited value that is not valid shell stays as written)."""
     values = {}
     for line in block.decode("utf-8", "surrogateescape").splitlines():
         m = re.fullmatch(r"_stepper_(home|exe|python|mode|skip_rebase|budget|timeout|version)=(.*)", line)
         if m:
-            values[m.group(1)] = " ".join(shlex.split(m.group(2))) if m.group(2) else ""
+            values[m.group(1)] = _unquote(m.group(2))
     return values
+
+
+def _unquote(text: str) -> str:
+    try:
+        return " ".join(shlex.split(text))
+    except ValueError:  # an unclosed quote: a value with a line break, written by an older stepper
+        return text

@@ -37,7 +37,7 @@ def note_text(result: ReportResult) -> str:
 def write_note(repo: Repo, result: ReportResult, ref: str = "refs/notes/stepper") -> None:
     """Attach the report to its commit under ref, replacing an older note there."""
     text = note_text(result).encode("utf-8")
-    args = ["notes", "--ref", ref, "add", "-f", "-F", "-", result.commit]
+    args = ["notes", "--ref", ref, "add", "-f", "-F", "-", "--end-of-options", result.commit]
     for attempt in range(ATTEMPTS):
         proc = _git(repo.root, args, text)
         if proc.returncode == 0:
@@ -57,7 +57,7 @@ def read_note(repo: Repo, sha: str, ref: str = "refs/notes/stepper") -> ReportRe
     not one stepper wrote)."""
     if _surely_absent(repo, ref):
         return None
-    proc = _git(repo.root, ["notes", "--ref", ref, "show", sha], None)
+    proc = _git(repo.root, ["notes", "--ref", ref, "show", "--end-of-options", sha], None)
     if proc.returncode != 0:
         return None
     return _result_of(proc.stdout, sha)

@@ -70,10 +70,12 @@ class Ledger:
         now = self.clock()
 
         def start(job: Job) -> Job | None:
-            expired = job["state"] == "running" and (job["lease_until"] or 0) < now
-            if job["state"] != "queued" and not expired:
+            expired = job.get("state") == "running" and _number(job.get("lease_until")) < now
+            if job.get("state") != "queued" and not expired:
                 return None
-            return {**job, "state": "running", "started_at": now, "attempts": job["attempts"] + 1,
+            attempts = job.get("attempts")  # a forged record's junk is the runner's to refuse, not a crash here
+            attempts = attempts + 1 if isinstance(attempts, int) and not isinstance(attempts, bool) else attempts
+            return {**job, "job_id": job_id, "state": "running", "started_at": now, "attempts": attempts,
                     "worker": worker, "lease_until": now + lease, "not_before": None}  # fmt: skip
 
         return self._change(job_id, start)
@@ -117,16 +119,16 @@ class Ledger:
         """Mark the job failed with a one-line reason."""
 
         def failed(job: Job) -> Job | None:
-            if job["state"] in ("done", "failed"):
+            if job.get("state") in ("done", "failed"):
                 return None
-            return {**self._ended(job, "failed"), "error": error}
+            return {**self._ended(job, "failed"), "job_id": job_id, "error": error}
 
         return self._change(job_id, failed)
 
     def jobs(self) -> list[Job]:
-        """Every job, newest first."""
-        found = [job for _, job in self.store.scan(JOB_PREFIX)]
-        return sorted(found, key=lambda j: float(j.get("created_at") or 0), reverse=True)
+        """Every job, newest first; a record that is not shaped like a job (store data is untrusted) is left out."""
+        found = [job for key, job in self.store.scan(JOB_PREFIX) if _well_shaped(key[len(JOB_PREFIX) :], job)]
+        return sorted(found, key=lambda j: _number(j["created_at"]), reverse=True)
 
     def counts(self, jobs: list[Job] | None = None) -> dict[str, int]:
         """How many jobs are in each state."""
@@ -160,6 +162,28 @@ class Ledger:
         ttl = KEEP_FINISHED_SECONDS if first["state"] in ("done", "failed") else None
         self.store.update(JOB_PREFIX + job_id, apply, ttl)
         return changed[0] if changed else None
+
+
+def _number(value: object) -> float:
+    """A stored time as a float; 0 for None or anything that is not a number."""
+    return float(value) if _is_number(value) else 0.0  # type: ignore[arg-type]
+
+
+def _well_shaped(job_id: str, job: Job) -> bool:
+    """Whether the record has the id of its key, a known state, a commit, and numbers where the keeper reads them."""
+    times = [job.get(k) for k in ("lease_until", "not_before")]
+    return (
+        job.get("job_id") == job_id
+        and job.get("state") in STATES
+        and isinstance(job.get("commit"), str)
+        and _is_number(job.get("created_at"))
+        and isinstance(job.get("priority"), int)
+        and all(t is None or _is_number(t) for t in times)
+    )
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 @dataclass(frozen=True)

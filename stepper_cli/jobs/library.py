@@ -71,7 +71,7 @@ def job_for_commit(rev: str = "HEAD", *, repo: str | Path = ".") -> JobInfo:
 
     ctx = open_context(repo)
     try:
-        sha = resolve_revs(ctx.repo, rev)[-1]
+        sha = _last_commit(ctx, rev)
         found = [job for job in Ledger(ctx.store).jobs() if job["commit"] == sha]
         if found:
             return JobInfo(found[0])
@@ -82,6 +82,19 @@ def job_for_commit(rev: str = "HEAD", *, repo: str | Path = ".") -> JobInfo:
     if hit is None:
         raise JobError(f"There is no job or report for commit {sha[:12]}.", hint=f"Run 'stepper enqueue {rev}'.")
     return JobInfo.from_report({**hit.result, "cached": True}, cache.key(sha), str(ctx.repo.root))
+
+
+def _last_commit(ctx: Context, rev: str) -> str:
+    """The commit REV names, or the newest of the range A..B; an empty range is a GitError."""
+    from ..errors import GitError
+    from ..git.commits import shown
+
+    shas = resolve_revs(ctx.repo, rev)
+    if not shas:
+        raise GitError(
+            f"The range '{shown(rev)}' holds no commits.", hint="Give a commit, or a range A..B with B ahead of A."
+        )
+    return shas[-1]
 
 
 def state_config(repo: str | Path = ".") -> LoadedConfig:
@@ -138,10 +151,13 @@ def run_worker(
     from .worker import run_worker as run
 
     url = state_config(repo).settings.queue.url
+    # The repositories a team worker serves come from the user's own config (and STEPPER_* env) only: even a
+    # trusted repository file must not widen what this machine's worker runs.
+    listed = load_settings(None).settings.queue.repositories
     with open_store(url) as store:
         if on_start is not None:
             on_start()
-        return run(store, url, options, log)
+        return run(store, url, options, log, listed)
 
 
 def cache_stats(*, repo: str | Path = ".") -> CacheStats:
@@ -164,7 +180,7 @@ def cache_entry(rev: str = "HEAD", *, repo: str | Path = ".") -> CacheEntry:
     ctx = open_context(repo)
     try:
         cache = report_cache(ctx)
-        sha = resolve_revs(ctx.repo, rev)[-1]
+        sha = _last_commit(ctx, rev)
         return CacheEntry(sha, cache.key(sha), cache.entry(sha))
     finally:
         ctx.close()

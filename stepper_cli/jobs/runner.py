@@ -1,8 +1,10 @@
-"""Run one job id, as a queue task: claim it under a lease, generate (cache first), record the outcome.
+"""Run one job id, as a queue task: claim it under a lease, check it, generate (cache first), record the outcome.
 
-The report reaches the cache (inside `api.report_for_sha`) before the ledger says done; a job whose report
-is already cached finishes without calling a provider. A rate-limited job goes back to the queue for its
-Retry-After (huey's schedule), so no worker thread sleeps on it.
+The claim is one write; everything the job then records (the report and its alias in the cache, the ledger's
+done, failed or requeued, the counters) is one more, a transaction at the end (`batch.BatchingStore`), so the
+report reaches the cache exactly when the ledger says done. A job whose report is already cached finishes
+without calling a provider. A rate-limited job goes back to the queue for its Retry-After (huey's schedule),
+so no worker thread sleeps on it. A job that fails its checks (`checks.JobGate`) is failed unrun.
 """
 
 from __future__ import annotations
@@ -12,33 +14,51 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..cache.reports import detach
 from ..errors import RateLimited, StepperError, StorageError
+from ..git.commits import shown
+from .batch import BatchingStore
+from .checks import JobGate
 from .ledger import Job, Ledger
 from .transport import Deferred
 
 if TYPE_CHECKING:
     from ..generate.context import Context
-    from ..report.model import ReportResult
     from ..store import Store
 
 MAX_DEFERRALS = 5  # after this many rate-limited runs the chain may fall back instead
+CONFIG_RECHECK = 1.0  # seconds between looks at a repository's configuration files
 logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _Ending:
+    """How a job ended, for the log line and the post-job actions that follow its recording."""
+
+    line: str
+    ctx: Context | None = None
+    job: Job | None = None
+    result: dict[str, Any] | None = None
 
 
 class JobRunner:
     """Runs jobs for one worker process; `inflight` is what its lease keeper renews."""
 
-    def __init__(self, store: Store, worker_id: str, lease: float, log: Callable[[str], None]) -> None:
-        self.store, self.worker_id, self.lease, self.log = store, worker_id, lease, log
-        self.ledger = Ledger(store)
+    def __init__(
+        self, store: Store, worker_id: str, lease: float, log: Callable[[str], None], gate: JobGate | None = None
+    ) -> None:
+        self.store = store if isinstance(store, BatchingStore) else BatchingStore(store)
+        self.worker_id, self.lease, self.log = worker_id, lease, log
+        self.gate = JobGate() if gate is None else gate
+        self.ledger = Ledger(self.store)
         self.inflight: set[str] = set()
         self.counts: Counter[str] = Counter()
         self._lock = threading.Lock()
-        self._contexts: dict[str, tuple[str, Context]] = {}
+        self._contexts: dict[str, tuple[str, Context, float]] = {}  # path -> (fingerprint, context, checked at)
 
     def __call__(self, job_id: str) -> None:
         try:
@@ -50,85 +70,103 @@ class JobRunner:
             return  # done, failed, or running under another worker's live lease
         with self._lock:
             self.inflight.add(job_id)
-        started = time.monotonic()
         try:
-            self._run(job, started)
+            self._run(job, time.monotonic())
         finally:
             with self._lock:
                 self.inflight.discard(job_id)
 
     def _run(self, job: Job, started: float) -> None:
+        try:
+            with self.store.collect():  # one transaction when the block ends, a Deferred included
+                ending = self._attempt(job, started)
+        except StorageError as exc:  # the store is unreachable: leave the job to its lease, then recovery
+            self.log(f"job {job['job_id']} interrupted: {str(exc).rstrip('.')}; it runs again when its lease runs out")
+            return
+        self.log(ending.line)
+        if ending.ctx is not None and ending.job is not None:
+            self._after(ending.ctx, ending.job, ending.result)
+
+    def _attempt(self, job: Job, started: float) -> _Ending:
         from ..generate.pipeline import ReportOptions, report_for_sha
 
+        refusal = self.gate.refusal(job)
+        if refusal is not None:  # no git, no provider, no cache entry touched (its key is not trusted either)
+            return self._failed(job, f"refused: {refusal}", None, started)
         ctx: Context | None = None
         try:
             ctx = self.context(job["repo_path"])
             if job.get("patch_id"):  # computed by the enqueue: spares two git processes
                 ctx.patch_ids[job["commit"]] = job["patch_id"]
             options = ReportOptions(defer_rate_limits=job["attempts"] <= MAX_DEFERRALS)
-            result = report_for_sha(ctx, job["commit"], options)
+            data = report_for_sha(ctx, job["commit"], options).to_json()
         except RateLimited as exc:
             self._defer(job, exc.retry_after)
-        except StorageError as exc:  # the store is unreachable: leave the job to its lease, then recovery
-            self.log(f"job {job['job_id']} interrupted: {str(exc).rstrip('.')}; it runs again when its lease runs out")
+        except StorageError:
+            raise
         except Exception as exc:
-            self._failed(job, exc, ctx, started)
-        else:
-            self._done(job, result, ctx, started)
+            reason = _reason(job, exc)
+            detach(self.store, job["key"], job["job_id"], error=reason)
+            return self._failed(job, reason, ctx, started)
         finally:
             if ctx is not None:
                 ctx.patch_ids.pop(job["commit"], None)
+        finished = self.ledger.finish(job["job_id"], data) or job
+        origin = data["provider"] + (" (fallback)" if data["fallback"] else "") + (", cached" if data["cached"] else "")
+        line = self._tally(job, "done", f"{origin} in {time.monotonic() - started:.1f} s")
+        return _Ending(line, ctx, finished, data)
 
     def context(self, repo_path: str) -> Context:
-        """The repository's context, reloaded when its configuration files change; it shares our store."""
+        """The repository's context, reloaded when its configuration files change; it shares our store.
+
+        The files are looked at again at most every CONFIG_RECHECK seconds: a dozen stats a job add up at
+        eighty jobs a second.
+        """
         from ..generate.context import open_context
         from ..generate.snapshot import fingerprint, template_files
 
+        now = time.monotonic()
         with self._lock:
             cached = self._contexts.get(repo_path)
         if cached is not None:
-            ctx = cached[1]
-            if cached[0] == fingerprint(ctx.repo.root, template_files(ctx.settings)):
+            stamp, ctx, checked = cached
+            if now - checked < CONFIG_RECHECK:
+                return ctx
+            if stamp == fingerprint(ctx.repo.root, template_files(ctx.settings)):
+                with self._lock:
+                    self._contexts[repo_path] = (stamp, ctx, now)
                 return ctx
         ctx = open_context(repo_path)
         ctx.use_store(self.store)
         with self._lock:
-            self._contexts[repo_path] = (fingerprint(ctx.repo.root, template_files(ctx.settings)), ctx)
+            self._contexts[repo_path] = (fingerprint(ctx.repo.root, template_files(ctx.settings)), ctx, now)
         return ctx
 
     def _defer(self, job: Job, retry_after: float | None) -> None:
         delay = max(retry_after or 1.0, 0.5)
         self.ledger.requeue(job["job_id"], self.worker_id, not_before=time.time() + delay)
-        self._tally(job, "deferred", f"rate limited; retry in {delay:.1f} s")
+        self.log(self._tally(job, "deferred", f"rate limited; retry in {delay:.1f} s"))
         raise Deferred(delay)
 
-    def _done(self, job: Job, result: ReportResult, ctx: Context, started: float) -> None:
-        data = result.to_json()
-        finished = self.ledger.finish(job["job_id"], data) or job
-        origin = data["provider"] + (" (fallback)" if data["fallback"] else "") + (", cached" if data["cached"] else "")
-        self._tally(job, "done", f"{origin} in {time.monotonic() - started:.1f} s")
-        self._after(ctx, finished, data)
-
-    def _failed(self, job: Job, exc: Exception, ctx: Context | None, started: float) -> None:
-        reason = exc.message if isinstance(exc, StepperError) else f"internal error: {type(exc).__name__}: {exc}"
-        if not isinstance(exc, StepperError):
-            logger.error("job %s failed", job["job_id"], exc_info=exc)
-        detach(self.store, job["key"], job["job_id"], error=reason)
+    def _failed(self, job: Job, reason: str, ctx: Context | None, started: float) -> _Ending:
         finished = self.ledger.fail(job["job_id"], reason) or job
-        self._tally(job, "failed", f"{reason} ({time.monotonic() - started:.1f} s)")
-        if ctx is not None:
-            self._after(ctx, finished, None)
+        line = self._tally(job, "failed", f"{reason} ({time.monotonic() - started:.1f} s)")
+        return _Ending(line, ctx, finished)
 
-    def _tally(self, job: Job, status: str, detail: str) -> None:
+    def _tally(self, job: Job, status: str, detail: str) -> str:
+        """Count the outcome (in the job's transaction) and return its log line."""
         from ..store.counters import count
 
         with self._lock:
             self.counts[status] += 1
-        try:
-            count(self.store, "jobs_processed_total", status=status)
-        except StepperError as exc:
-            logger.warning("could not count job %s: %s", job["job_id"], exc)
-        self.log(f"job {job['job_id']} {status:<8} {job['commit'][:12]} {Path(job['repo_path']).name}: {detail}")
+        count(self.store, "jobs_processed_total", status=status)
+        commit, path = job.get("commit"), job.get("repo_path")
+        where = (
+            f"{shown(commit[:12])} {shown(Path(path).name)}"
+            if isinstance(commit, str) and isinstance(path, str)
+            else "-"
+        )
+        return f"job {job['job_id']} {status:<8} {where}: {detail}"
 
     def _after(self, ctx: Context, job: Job, result: dict[str, Any] | None) -> None:
         from .after import after_job
@@ -137,3 +175,11 @@ class JobRunner:
             after_job(ctx, job, result)
         except Exception as exc:  # notifications never fail a job
             self.log(f"job {job['job_id']} post-job actions failed: {exc}")
+
+
+def _reason(job: Job, exc: Exception) -> str:
+    """The one-line reason a job failed; an unexpected exception is also logged with its traceback."""
+    if isinstance(exc, StepperError):
+        return exc.message
+    logger.error("job %s failed", job["job_id"], exc_info=exc)
+    return f"internal error: {type(exc).__name__}: {exc}"

@@ -105,7 +105,9 @@ def enqueue_commits(
     from ..store import open_store
     from . import transport as queue
     from .ledger import Ledger
+    from .registry import register
 
+    register(repo.root)  # before any job exists: this machine's workers run jobs of registered repositories only
     target = open_store(conf.queue_url) if store is None else store
     ids = None
     try:

@@ -15,13 +15,14 @@ import signal
 import socket
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from huey.consumer import Consumer
 
 from . import transport as queue
+from .checks import JobGate
 from .ledger import Ledger
 from .runner import JobRunner
 
@@ -61,11 +62,16 @@ class _Consumer(Consumer):  # type: ignore[misc]
         self._signal_actions = {signal.SIGINT: (False, True), signal.SIGTERM: (False, True)}
 
 
-def run_worker(store: Store, url: str, options: WorkerOptions, log: Callable[[str], None]) -> WorkerSummary:
-    """Consume the queue until a signal (or, with burst, until it is drained); return the tally."""
+def run_worker(
+    store: Store, url: str, options: WorkerOptions, log: Callable[[str], None], repositories: Sequence[str] = ()
+) -> WorkerSummary:
+    """Consume the queue until a signal (or, with burst, until it is drained); return the tally.
+
+    Jobs run only in repositories registered on this machine or listed in `repositories` (queue.repositories).
+    """
     huey = queue.open_huey(url)
     worker_id = f"{socket.gethostname()}:{os.getpid()}:{os.urandom(3).hex()}"
-    runner = JobRunner(store, worker_id, options.lease_seconds, log)
+    runner = JobRunner(store, worker_id, options.lease_seconds, log, JobGate(repositories))
 
     queue.register(huey, runner)
     consumer = _Consumer(
@@ -154,7 +160,7 @@ class Keeper(threading.Thread):
             if (
                 job["state"] == "running"
                 and not mine
-                and (job["lease_until"] or 0) < now
+                and (job.get("lease_until") or 0) < now
                 and self.ledger.requeue(job_id, expired=True)
             ):
                 self.runner.log(f"job {job_id} requeued: its worker stopped renewing the lease")
@@ -163,7 +169,7 @@ class Keeper(threading.Thread):
                 job["state"] == "queued"
                 and not mine
                 and job_id not in waiting
-                and (now - job["created_at"] > QUEUED_GRACE and (job["not_before"] or 0) <= now)
+                and (now - job["created_at"] > QUEUED_GRACE and (job.get("not_before") or 0) <= now)
             ):
                 queue.push(self.url, job_id, job["priority"], huey=self.huey)
 
@@ -178,8 +184,8 @@ class Keeper(threading.Thread):
         count = 0
         for job_id in list(self.runner.inflight):
             if self.ledger.requeue(job_id, self.runner.worker_id):
-                job = self.ledger.get(job_id) or {"priority": 0}
-                queue.push(self.url, job_id, job["priority"], huey=self.huey)
+                priority = (self.ledger.get(job_id) or {}).get("priority")
+                queue.push(self.url, job_id, priority if isinstance(priority, int) else 0, huey=self.huey)
                 self.runner.log(f"job {job_id} handed back to the queue at shutdown")
                 count += 1
         return count

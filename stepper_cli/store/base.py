@@ -14,14 +14,39 @@ from __future__ import annotations
 import json
 import math
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, TypeAlias
+from typing import Any, Literal, TypeAlias
 
 from ..errors import ForeignEntry
 
 JSON: TypeAlias = dict[str, Any]
 Updater: TypeAlias = Callable[[JSON | None], JSON | None]
+
+
+@dataclass(frozen=True)
+class Write:
+    """One write of `Store.write_many`: a put of value, an update by fn, or an incr by amount."""
+
+    kind: Literal["put", "update", "incr"]
+    key: str
+    value: JSON | None = None
+    fn: Updater | None = None
+    amount: float = 1.0
+    ttl: float | None = None
+
+    @classmethod
+    def put(cls, key: str, value: JSON, ttl: float | None = None) -> Write:
+        return cls("put", key, value=value, ttl=ttl)
+
+    @classmethod
+    def update(cls, key: str, fn: Updater, ttl: float | None = None) -> Write:
+        return cls("update", key, fn=fn, ttl=ttl)
+
+    @classmethod
+    def incr(cls, key: str, amount: float = 1.0) -> Write:
+        return cls("incr", key, amount=amount)
 
 
 class Store(ABC):
@@ -54,6 +79,23 @@ class Store(ABC):
     @abstractmethod
     def incr(self, key: str, amount: float = 1.0) -> float:
         """Add amount to the counter {"value": n} at key (0 when absent), keeping its expiry; return n."""
+
+    def write_many(self, writes: Sequence[Write]) -> list[JSON | float | None]:
+        """Apply writes in order, all or none, as one transaction; return what each stored (a counter: its n).
+
+        An update sees the earlier writes of the same batch. This default applies them one by one (not atomic);
+        the backends override it with one transaction, which is what a worker's job outcome is written in.
+        """
+        done: list[JSON | float | None] = []
+        for w in writes:
+            if w.kind == "put":
+                self.put(w.key, w.value or {}, w.ttl)
+                done.append(w.value)
+            elif w.kind == "update":
+                done.append(self.update(w.key, w.fn or (lambda v: v), w.ttl))
+            else:
+                done.append(self.incr(w.key, w.amount))
+        return done
 
     @abstractmethod
     def scan(self, prefix: str) -> Iterator[tuple[str, JSON]]:

@@ -13,7 +13,7 @@ import shutil
 import sqlite3
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +22,7 @@ from diskcache.core import DBNAME, MODE_RAW, UNKNOWN
 
 from ..config.paths import check_file, ensure_dir, tighten
 from ..errors import StorageError
-from .base import JSON, Store, Updater, check_amount, check_key, check_ttl, counter_value, decode, encode
+from .base import JSON, Store, Updater, Write, check_amount, check_key, check_ttl, counter_value, decode, encode
 from .errors import guard, probe_empty
 
 # Entries stay in the database (no side files) and are never evicted: the ledger must not lose jobs.
@@ -145,12 +145,16 @@ class FileStore(Store):
         check_key(key)
         check_ttl(ttl)
         with self._guard(), self._cache.transact():  # BEGIN IMMEDIATE: one writer at a time
-            text = self._cache.get(key)
-            new = fn(None if text is None else decode(text, key, str(self.path)))
-            if new is None:
-                self._cache.delete(key)
-            else:
-                self._cache.set(key, encode(new), expire=ttl)
+            return self._update_held(key, fn, ttl)
+
+    def _update_held(self, key: str, fn: Updater, ttl: float | None) -> JSON | None:
+        """The read-modify-write of `update`, inside a transaction the caller holds."""
+        text = self._cache.get(key)
+        new = fn(None if text is None else decode(text, key, str(self.path)))
+        if new is None:
+            self._cache.delete(key)
+        else:
+            self._cache.set(key, encode(new), expire=ttl)
         return new
 
     def add(self, key: str, value: JSON, ttl: float | None = None) -> bool:
@@ -162,11 +166,32 @@ class FileStore(Store):
         check_key(key)
         delta = check_amount(amount)
         with self._guard(), self._cache.transact():
-            text, expire_time = self._cache.get(key, expire_time=True)
-            total = counter_value(None if text is None else decode(text, key, str(self.path)), key) + delta
-            expire = None if expire_time is None else max(expire_time - time.time(), 1e-3)
-            self._cache.set(key, encode({"value": total}), expire=expire)
+            return self._incr_held(key, delta)
+
+    def _incr_held(self, key: str, delta: float) -> float:
+        """The counter increment of `incr`, inside a transaction the caller holds."""
+        text, expire_time = self._cache.get(key, expire_time=True)
+        total = counter_value(None if text is None else decode(text, key, str(self.path)), key) + delta
+        expire = None if expire_time is None else max(expire_time - time.time(), 1e-3)
+        self._cache.set(key, encode({"value": total}), expire=expire)
         return total
+
+    def write_many(self, writes: Sequence[Write]) -> list[JSON | float | None]:
+        """Every write in one SQLite transaction (one lock, one commit)."""
+        staged = [(w, check_key(w.key), check_ttl(w.ttl)) for w in writes]
+        puts = {id(w): encode(w.value) for w, _, _ in staged if w.kind == "put"}
+        deltas = {id(w): check_amount(w.amount) for w, _, _ in staged if w.kind == "incr"}
+        done: list[JSON | float | None] = []
+        with self._guard(), self._cache.transact():
+            for w, key, ttl in staged:
+                if w.kind == "put":
+                    self._cache.set(key, puts[id(w)], expire=ttl)
+                    done.append(w.value)
+                elif w.kind == "update":
+                    done.append(self._update_held(key, w.fn or (lambda v: v), ttl))
+                else:
+                    done.append(self._incr_held(key, deltas[id(w)]))
+        return done
 
     def scan(self, prefix: str) -> Iterator[tuple[str, JSON]]:
         for key in self._keys(prefix):

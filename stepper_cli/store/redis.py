@@ -5,13 +5,13 @@ from __future__ import annotations
 import contextlib
 import random
 import time
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ..config.urls import mask_url
 from ..errors import ConfigError, StorageError
-from .base import JSON, Store, Updater, check_amount, check_key, check_ttl, decode, encode
+from .base import JSON, Store, Updater, Write, check_amount, check_key, check_ttl, decode, encode
 from .errors import guard
 
 if TYPE_CHECKING:
@@ -120,6 +120,53 @@ class RedisStore(Store):
                 )
             time.sleep(random.uniform(0, pause))  # jitter so racing writers spread out
             pause = min(pause * 2, 0.05)
+
+    def write_many(self, writes: Sequence[Write]) -> list[JSON | float | None]:
+        """Every write in one MULTI/EXEC, the keys of updates WATCHed (retried while another writer wins)."""
+        names = [self._key(w.key) for w in writes]
+        watched = sorted({n for n, w in zip(names, writes, strict=True) if w.kind == "update"})
+        deadline, pause = time.monotonic() + self._timeout, 0.001
+        while True:
+            with self._guard(), self._client.pipeline(transaction=True) as pipe:
+                try:
+                    return self._write_watched(pipe, writes, names, watched)
+                except self._errors.WatchError:
+                    pass
+            if time.monotonic() > deadline:
+                raise StorageError(
+                    f"The entries {', '.join(sorted({w.key for w in writes if w.kind == 'update'}))} in {self._url} "
+                    f"kept changing for {self._timeout:g} s.",
+                    hint="Too many processes are updating them at once; try again.",
+                )
+            time.sleep(random.uniform(0, pause))
+            pause = min(pause * 2, 0.05)
+
+    def _write_watched(
+        self, pipe: Any, writes: Sequence[Write], names: list[str], watched: list[str]
+    ) -> list[JSON | float | None]:
+        if watched:
+            pipe.watch(*watched)
+        texts: dict[str, str | None] = dict(zip(watched, pipe.mget(watched), strict=True)) if watched else {}
+        done: list[JSON | float | None] = []
+        pipe.multi()
+        for name, w in zip(names, writes, strict=True):
+            if w.kind == "incr":
+                self._incr(keys=[name], args=[repr(check_amount(w.amount))], client=pipe)
+                done.append(None)
+                continue
+            if w.kind == "put":
+                new = w.value
+            else:
+                old = texts.get(name)
+                new = (w.fn or (lambda v: v))(None if old is None else decode(old, w.key, self._url))
+            texts[name] = None if new is None else encode(new)
+            if new is None:
+                pipe.delete(name)
+            else:
+                pipe.set(name, texts[name], px=_px(w.ttl))
+            done.append(new)
+        replies = pipe.execute()
+        return [float(r) if w.kind == "incr" else d for w, d, r in zip(writes, done, replies, strict=True)]
 
     def add(self, key: str, value: JSON, ttl: float | None = None) -> bool:
         text = encode(value)

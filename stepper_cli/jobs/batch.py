@@ -1,0 +1,110 @@
+"""The worker's store: a job's bookkeeping (ledger, report cache, metrics) is written in one transaction.
+
+Inside `collect()`, the writes a thread makes to keys under DEFERRED (the job's ledger record, the report and
+its alias, counters and histograms) wait in a per-thread list, and leave in one `write_many` when the block
+ends, even when it ends by an exception (a requeue or a failure must be recorded). Every other key (breakers,
+rate limits, in-flight slots) and every other thread (the lease keeper) write through at once: that state
+coordinates live work. A deferred `update` runs fn at once on what this thread would see, so its caller gets
+its answer; `write_many` runs fn again on the stored value, atomically (fn is pure by the store's contract).
+A deferred `incr` answers with the batch's own sum for that counter (nothing reads the stored total).
+
+A crash before the flush loses the job's bookkeeping only: the ledger still says running under a lease, so
+the job runs again, as it would have after a crash in the middle of eleven separate writes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from collections.abc import Iterator, Sequence
+
+from ..store.base import JSON, Store, Updater, Write
+
+DEFERRED = ("job:", "report:", "alias:", "metric:")
+
+
+class BatchingStore(Store):
+    """A store that defers one thread's job bookkeeping to the end of `collect()`; reads see those writes."""
+
+    def __init__(self, inner: Store) -> None:
+        self.inner = inner
+        self._local = threading.local()
+
+    @contextlib.contextmanager
+    def collect(self) -> Iterator[None]:
+        """Defer this thread's bookkeeping writes until the block ends, then write them in one transaction."""
+        pending: list[Write] = []
+        self._local.pending = pending
+        try:
+            yield
+        finally:
+            self._local.pending = None
+            if pending:
+                self.inner.write_many(pending)
+
+    def _pending(self, key: str) -> list[Write] | None:
+        pending: list[Write] | None = getattr(self._local, "pending", None)
+        return pending if pending is not None and key.startswith(DEFERRED) else None
+
+    def get(self, key: str) -> JSON | None:
+        pending = self._pending(key)
+        value = self.inner.get(key)
+        for w in pending or ():
+            if w.key == key:
+                value = _after(w, value)
+        return value
+
+    def put(self, key: str, value: JSON, ttl: float | None = None) -> None:
+        pending = self._pending(key)
+        if pending is None:
+            self.inner.put(key, value, ttl)
+        else:
+            pending.append(Write.put(key, value, ttl))
+
+    def update(self, key: str, fn: Updater, ttl: float | None = None) -> JSON | None:
+        pending = self._pending(key)
+        if pending is None:
+            return self.inner.update(key, fn, ttl)
+        new = fn(self.get(key))
+        pending.append(Write.update(key, fn, ttl))
+        return new
+
+    def incr(self, key: str, amount: float = 1.0) -> float:
+        pending = self._pending(key)
+        if pending is None:
+            return self.inner.incr(key, amount)
+        pending.append(Write.incr(key, amount))
+        # The batch's own sum for the key, not the stored total: reading it would cost a query per counter,
+        # and counting (`store.counters.count`) never looks at the answer.
+        return sum(w.amount for w in pending if w.key == key and w.kind == "incr")
+
+    def write_many(self, writes: Sequence[Write]) -> list[JSON | float | None]:
+        return self.inner.write_many(writes)
+
+    def delete(self, key: str) -> bool:
+        return self.inner.delete(key)
+
+    def add(self, key: str, value: JSON, ttl: float | None = None) -> bool:
+        return self.inner.add(key, value, ttl)
+
+    def scan(self, prefix: str) -> Iterator[tuple[str, JSON]]:
+        return self.inner.scan(prefix)
+
+    def clear(self, prefix: str = "") -> int:
+        return self.inner.clear(prefix)
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def describe(self) -> str:
+        return self.inner.describe()
+
+
+def _after(write: Write, value: JSON | None) -> JSON | None:
+    """What a deferred write makes of the value before it."""
+    if write.kind == "put":
+        return write.value
+    if write.kind == "update":
+        return write.fn(value) if write.fn is not None else value
+    number = (value or {}).get("value", 0.0)
+    return {"value": float(number) + write.amount}
