@@ -5,8 +5,9 @@ defaults. Tables are merged key by key; lists (`exclude`, `[[providers]]`) repla
 An untrusted repository file contributes only the keys of the allow-list (allowlist.py).
 
 Loading is pure: no module-level state. Each call reads the files and the environment (through
-pydantic-settings' env source, per call) and validates the merged data; `Settings` is a plain model that
-validates only what it is given, so any thread may load any repository's settings at any time.
+pydantic-settings' env source, per call, imported only when a STEPPER_* variable is set) and validates the
+merged data; `Settings` is a plain model that validates only what it is given, so any thread may load any
+repository's settings at any time.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ..errors import ConfigError
 from .allowlist import shown, untrusted_part, warning_line
@@ -199,12 +199,6 @@ class Settings(BaseModel):
         return {**data, "providers": [_restyle(p, style) for p in data["providers"]]}
 
 
-class _FromEnv(BaseSettings, Settings):
-    """The same keys as STEPPER_* variables (nested with __); only read by `env_layer`, never built."""
-
-    model_config = SettingsConfigDict(env_prefix="STEPPER_", env_nested_delimiter="__", extra="forbid")
-
-
 def _restyle(provider: Any, style: str) -> Any:
     if isinstance(provider, dict) and provider.get("prompt", "comprehensive") in PROMPT_STYLES:
         return {**provider, "prompt": style}
@@ -237,7 +231,7 @@ def load_settings(
     for path in files:
         data = _file_layer(path, None if assume_trusted else repo_root, merged, warnings)
         merge(merged, data, sources, str(path))
-    env, names = env_layer(_FromEnv)
+    env, names = env_layer(Settings)
     merge(merged, env, {}, "env")
     for key in flatten(env):
         sources[key] = "env " + next((v for k, v in names.items() if key == k or key.startswith(k + ".")), "")

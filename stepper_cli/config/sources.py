@@ -7,14 +7,13 @@ Tables merge key by key; a list (`exclude`, `[[providers]]`) replaces the one be
 
 from __future__ import annotations
 
+import functools
 import os
 import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-from pydantic_settings import BaseSettings, EnvSettingsSource
-from pydantic_settings.exceptions import SettingsError
+from pydantic import BaseModel, ValidationError
 
 from ..errors import ConfigError
 from .allowlist import shown
@@ -108,8 +107,12 @@ def flatten(data: dict[str, Any], prefix: str = "") -> list[str]:
     return keys
 
 
-def env_layer(settings_cls: type[BaseSettings]) -> tuple[dict[str, Any], dict[str, str]]:
-    """The STEPPER_* variables as nested data (read now), and the variable behind each dotted key."""
+def env_layer(model: type[BaseModel]) -> tuple[dict[str, Any], dict[str, str]]:
+    """The STEPPER_* variables as nested data (read now), and the variable behind each dotted key.
+
+    pydantic-settings' env source does the parsing (nested `__` keys, JSON for lists and tables); it is
+    imported only when such a variable is set, which keeps it off the usual hook and CI paths.
+    """
     names = {
         name[len("STEPPER_") :].lower().replace("__", "."): name
         for name in os.environ
@@ -117,8 +120,11 @@ def env_layer(settings_cls: type[BaseSettings]) -> tuple[dict[str, Any], dict[st
     }
     if not names:  # the usual case (a hook, a CI step): nothing to parse
         return {}, names
+    from pydantic_settings import EnvSettingsSource
+    from pydantic_settings.exceptions import SettingsError
+
     try:
-        data = EnvSettingsSource(settings_cls)()
+        data = EnvSettingsSource(_env_model(model))()
     except SettingsError as exc:  # a complex value (a list, a table) that is not JSON
         field = str(exc).split('"')[1] if str(exc).count('"') >= 2 else ""
         var = next((v for k, v in names.items() if k.split(".")[0] == field), "a STEPPER_* variable")
@@ -148,3 +154,12 @@ def config_error(exc: ValidationError, sources: dict[str, str]) -> ConfigError:
 
 def _parents(loc: list[str]) -> list[str]:
     return [".".join(loc[:i]) for i in range(len(loc) - 1, 0, -1)]
+
+
+@functools.lru_cache(maxsize=4)
+def _env_model(model: type[BaseModel]) -> type[Any]:
+    """The settings model with the same keys read from STEPPER_* variables (nested with __); never built."""
+    from pydantic_settings import BaseSettings, SettingsConfigDict
+
+    config = SettingsConfigDict(env_prefix="STEPPER_", env_nested_delimiter="__", extra="forbid")
+    return type("FromEnv", (BaseSettings, model), {"model_config": config, "__doc__": _env_model.__doc__})
