@@ -164,9 +164,12 @@ def gradio_result(scenario: str) -> Reply:
     if scenario == "empty":
         events.append('event: complete\ndata: [""]\n\n')
     elif scenario == "gradio-error":
-        events.append("event: error\ndata: null\n\n")
-    elif scenario == "gradio-error-msg":
-        events.append('event: error\ndata: "ZeroGPU quota exceeded"\n\n')
+        events.append('event: error\ndata: {"error": null}\n\n')  # any exception but gr.Error (gradio 6)
+    elif scenario == "gradio-error-msg":  # a gr.Error's message, as gradio 6 frames it
+        events.append(
+            'event: error\ndata: {"error": "ZeroGPU quota exceeded", "duration": 10, "visible": true, '
+            '"title": "Error"}\n\n'
+        )
     else:
         events.append(f"event: generating\ndata: {json.dumps([report_text('ok')[:30]])}\n\n")
         events.append(f"event: complete\ndata: {json.dumps([report_text(scenario.partition(':')[0])])}\n\n")

@@ -2,9 +2,11 @@
 
     gradio (default)  POST {base_url}/gradio_api/call/{api_name}  {"data": [prompt]}  -> {"event_id": id}
                       GET  {base_url}/gradio_api/call/{api_name}/{id}  -> Server-Sent Events:
-                      `event: heartbeat|generating|complete|error`, `data: <JSON list>`; the text is the
-                      first string of the `complete` event's list. `error` (its data a message or null)
-                      is unavailable; a stream that ends without either is unavailable too.
+                      `event: heartbeat|generating|complete|error`, `data: <JSON>`; the text is the
+                      first string of the `complete` event's list. `error` is unavailable: its data is
+                      {"error": message} from a `gr.Error` ({"error": null} for any other exception),
+                      a bare message from the server itself, or null. A stream that ends without
+                      either is unavailable too. (Checked against a real gradio app in the tests.)
     tgi               POST {base_url}/generate {"inputs": prompt, "parameters": {"max_new_tokens", ...}}
                       -> {"generated_text": ..., "details": {"finish_reason"}} (or a list of those);
                       finish_reason "length" is Truncated. (TGI's /v1/chat/completions: use kind openai.)
@@ -152,7 +154,7 @@ def gradio_text(reply: Reply, provider: str) -> str:
     """Read a Gradio call's event stream: the `complete` event's first string, or the error it reports."""
     for event, data in sse_events(reply.text):
         if event == "error":
-            message = data if isinstance(data, str) else "the Space's function failed"
+            message = gradio_error(data) or "the Space's function failed"
             raise ProviderUnavailable(f"Provider '{provider}' (a Gradio Space) reported an error", detail=message[:300])
         if event == "complete":
             item = data[0] if isinstance(data, list) and data else data
@@ -162,6 +164,13 @@ def gradio_text(reply: Reply, provider: str) -> str:
                 return item
             raise invalid_shape(provider, "text in the complete event")
     raise ProviderUnavailable(f"Provider '{provider}' (a Gradio Space) ended its stream without a result")
+
+
+def gradio_error(data: Any) -> str | None:
+    """The message of an `error` event: {"error": text} from gr.Error, or a bare text from the server."""
+    if isinstance(data, dict):
+        data = data.get("error")
+    return data if isinstance(data, str) and data.strip() else None
 
 
 def sse_events(text: str) -> list[tuple[str, Any]]:
