@@ -109,7 +109,9 @@ def envelope(protocol: str, text: str | None, req: dict[str, Any], reason: str =
                                                       "function": {"name": "lookup", "arguments": "{}"}}])  # fmt: skip
         return {"id": "chatcmpl-test", "object": "chat.completion", "created": int(time.time()), "model": model,
                 "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": finish}],
-                "usage": {"prompt_tokens": 10, "completion_tokens": 20, "total_tokens": 30}}  # fmt: skip
+                "usage": {"prompt_tokens": 812, "completion_tokens": 164, "total_tokens": 976,
+                          "prompt_tokens_details": {"cached_tokens": 0},
+                          "completion_tokens_details": {"reasoning_tokens": 64}}}  # fmt: skip
     if protocol == "anthropic":
         return _anthropic(text, req, reason)
     if protocol == "gemini":
@@ -118,11 +120,14 @@ def envelope(protocol: str, text: str | None, req: dict[str, Any], reason: str =
         finish = {"length": "MAX_TOKENS"}.get(reason, "COMPLETE")
         return {"id": "cohere-test", "finish_reason": finish,
                 "message": {"role": "assistant", "content": [{"type": "text", "text": text or ""}]},
-                "usage": {"billed_units": {"input_tokens": 10, "output_tokens": 20}}}  # fmt: skip
+                "usage": {"billed_units": {"input_tokens": 803, "output_tokens": 171},
+                          "tokens": {"input_tokens": 869, "output_tokens": 171}}}  # fmt: skip
     if protocol == "ollama":
         done = "length" if reason == "length" else "stop"
         return {"model": model, "created_at": "2026-11-30T12:00:00Z", "done": True, "done_reason": done,
-                "message": {"role": "assistant", "content": text or ""}}  # fmt: skip
+                "message": {"role": "assistant", "content": text or ""}, "total_duration": 4883583458,
+                "load_duration": 1334875, "prompt_eval_count": 826, "prompt_eval_duration": 342546000,
+                "eval_count": 182, "eval_duration": 4535599000}  # fmt: skip
     if protocol == "tgi":
         finish = "length" if reason == "length" else "eos_token"
         return {"generated_text": text or "", "details": {"finish_reason": finish, "generated_tokens": 20}}
@@ -143,11 +148,15 @@ def _anthropic(text: str | None, req: dict[str, Any], reason: str) -> Any:
     else:
         blocks, stop = [{"type": "text", "text": text or ""}], "end_turn"
     return {"id": "msg_test", "type": "message", "role": "assistant", "model": req.get("model"), "content": blocks,
-            "stop_reason": stop, "stop_sequence": None, "usage": {"input_tokens": 10, "output_tokens": 20}}  # fmt: skip
+            "stop_reason": stop, "stop_sequence": None,
+            "usage": {"input_tokens": 790, "cache_creation_input_tokens": 0, "cache_read_input_tokens": 24,
+                      "output_tokens": 158, "service_tier": "standard"}}  # fmt: skip
 
 
 def _gemini(text: str | None, reason: str) -> Any:
-    usage = {"promptTokenCount": 10, "candidatesTokenCount": 20, "totalTokenCount": 30}
+    usage: dict[str, Any] = {"promptTokenCount": 805, "candidatesTokenCount": 160, "totalTokenCount": 1445,
+                             "thoughtsTokenCount": 480,
+                             "promptTokensDetails": [{"modality": "TEXT", "tokenCount": 805}]}  # fmt: skip
     if reason == "blocked":
         return {"promptFeedback": {"blockReason": "SAFETY"}, "usageMetadata": usage}
     if reason == "refusal":
@@ -156,7 +165,8 @@ def _gemini(text: str | None, reason: str) -> Any:
                                                         "probability": "HIGH", "blocked": True}]}  # fmt: skip
     elif reason == "length":  # a thinking model spent maxOutputTokens thinking: no parts at all
         candidate = {"content": {"role": "model"}, "finishReason": "MAX_TOKENS", "index": 0}
-        usage = {**usage, "thoughtsTokenCount": 1500, "candidatesTokenCount": 0}
+        usage = {k: v for k, v in usage.items() if k != "candidatesTokenCount"}  # no candidate text: no count
+        usage.update(thoughtsTokenCount=1500, totalTokenCount=2305)
     else:
         candidate = {"content": {"parts": [{"text": text}], "role": "model"}, "finishReason": "STOP", "index": 0}
     return {"candidates": [candidate], "usageMetadata": usage, "modelVersion": "gemini-test"}

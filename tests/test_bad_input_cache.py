@@ -51,6 +51,7 @@ ATTEMPT = st.fixed_dictionaries(
         "error": st.none() | st.sampled_from(["timeout", "rate_limited", "circuit_open"]),
         "detail": st.none() | st.text(max_size=20),
         "duration_ms": st.integers(0, 10**6),
+        "tokens": st.none() | st.fixed_dictionaries({"input": st.integers(0, 10**6), "output": st.integers(0, 10**6)}),
     }
 )
 RESULT = st.builds(

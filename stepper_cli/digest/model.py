@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from ..report.model import Attempt
+from ..report.model import Attempt, attempts_json
 
 DIGEST_SCHEMA_VERSION = 1
 
@@ -80,11 +80,9 @@ class DigestResult(BaseModel):
     timings: dict[str, int] = {}
 
     def to_json(self) -> dict[str, Any]:
-        """The digest's JSON object (attempt details left out when empty, as in reports)."""
+        """The digest's JSON object (attempts printed as in reports)."""
         data = self.model_dump(mode="json")
-        for attempt in data["attempts"]:
-            if attempt.get("detail") is None:
-                attempt.pop("detail", None)
+        data["attempts"] = attempts_json(data["attempts"])
         return data
 
 

@@ -6,8 +6,8 @@ numbers are shared by all stepper processes, so there is no in-process registry 
 
 Every exported name starts with `stepper_` (the store keeps the short names), so a textfile directory
 shared with other exporters has no collisions. Series that have never been counted are exported as 0
-(`ZERO_SERIES`, and per configured provider its requests by outcome, latency histogram and breaker
-state), so that `rate()` and alerts see them from the first scrape.
+(`ZERO_SERIES`, and per configured provider its requests by outcome, latency histogram, tokens by
+direction and breaker state), so that `rate()` and alerts see them from the first scrape.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ HELP = {
     "cache_hits_total": "Report cache hits, by status (fresh or stale).",
     "cache_misses_total": "Report cache misses.",
     "provider_failures_total": "Failed provider requests, by provider and reason.",
+    "provider_tokens_total": "Tokens the providers' replies counted, by provider and direction (input or output).",
     "jobs_processed_total": "Jobs the worker finished, by status.",
     "notify_failures_total": "Notifications that could not be delivered, by channel.",
     "queue_depth": "Jobs in the ledger by state (queued and running make up the queue).",
@@ -49,6 +50,7 @@ ZERO_SERIES: dict[str, list[dict[str, str]]] = {
     "notify_failures_total": [{"channel": c} for c in ("webhook", "command")],
 }
 BREAKER_STATES = ("closed", "half_open", "open")
+DIRECTIONS = ("input", "output")  # of provider_tokens_total
 TEXTFILE_MODE = 0o644  # node_exporter runs as another user; the file holds counts and provider names only
 
 
@@ -93,6 +95,9 @@ def with_zeros(series: list[Series], breakers: dict[str, str]) -> list[Series]:
     for provider in breakers:
         expected += [("ai_requests_total", {"provider": provider, "status": o}, {"value": 0}) for o in ("ok", "error")]
         expected.append(("ai_request_duration_seconds", {"provider": provider}, {"buckets": {}, "sum": 0, "count": 0}))
+        expected += [
+            ("provider_tokens_total", {"provider": provider, "direction": d}, {"value": 0}) for d in DIRECTIONS
+        ]
     added = [Series(n, lb, v) for n, lb, v in expected if (n, tuple(sorted(lb.items()))) not in have]
     return sorted([*series, *added], key=lambda s: (s.name, sorted(s.labels.items())))
 

@@ -22,6 +22,7 @@ from .http import HttpAdapter
 from .replies import invalid_shape
 from .schema import report_schema
 from .shape import Shape
+from .usage import anthropic_tokens, note
 
 DEFAULT_BASE_URL = "https://api.anthropic.com"
 API_VERSION = "2023-06-01"
@@ -35,6 +36,7 @@ class AnthropicProvider(HttpAdapter):
     def generate(self, prompt: Prompt, shape: Shape) -> str:
         """Send the prompt and return the model's text."""
         data = self.post_json(f"{self._root()}/v1/messages", self.body(prompt, shape), self.headers(), shape)
+        note(anthropic_tokens(data))
         return message_text(data, self.name)
 
     def headers(self) -> dict[str, str]:

@@ -17,6 +17,7 @@ from .http import HttpAdapter
 from .replies import invalid_shape
 from .schema import report_schema
 from .shape import Shape
+from .usage import cohere_tokens, note
 
 DEFAULT_BASE_URL = "https://api.cohere.com"
 TEMPERATURE = 0.2
@@ -28,6 +29,7 @@ class CohereProvider(HttpAdapter):
     def generate(self, prompt: Prompt, shape: Shape) -> str:
         """Send the prompt and return the model's text."""
         data = self.post_json(f"{self._root()}/v2/chat", self.body(prompt, shape), self.headers(), shape)
+        note(cohere_tokens(data))
         return message_text(data, self.name)
 
     models_field = ("models", "name")

@@ -28,6 +28,7 @@ from .http import HttpAdapter
 from .replies import invalid_shape
 from .schema import gemini_schema, report_schema
 from .shape import Shape
+from .usage import gemini_tokens, note
 
 DEFAULT_BASE_URL = "https://generativelanguage.googleapis.com/v1beta"
 TEMPERATURE = 0.2
@@ -43,7 +44,9 @@ class GeminiProvider(HttpAdapter):
         """Send the prompt and return the model's text."""
         model = self.settings.model.removeprefix("models/")
         url = f"{self.base_url(DEFAULT_BASE_URL)}/models/{model}:generateContent"
-        return candidate_text(self.post_json(url, self.body(prompt, shape), self.headers(), shape), self.name)
+        data = self.post_json(url, self.body(prompt, shape), self.headers(), shape)
+        note(gemini_tokens(data))
+        return candidate_text(data, self.name)
 
     models_field = ("models", "name")
 
@@ -92,7 +95,7 @@ def candidate_text(data: Any, provider: str) -> str:
     parts = content.get("parts") if isinstance(content, dict) else None
     text = "".join(
         p["text"]
-        for p in parts or []
+        for p in (parts if isinstance(parts, list) else [])
         if isinstance(p, dict) and isinstance(p.get("text"), str) and not p.get("thought")
     )
     if reason == "MAX_TOKENS":

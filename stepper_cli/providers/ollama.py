@@ -18,6 +18,7 @@ from .http import HttpAdapter
 from .replies import invalid_shape
 from .schema import report_schema
 from .shape import Shape
+from .usage import note, ollama_tokens
 
 DEFAULT_BASE_URL = "http://localhost:11434"
 TEMPERATURE = 0.2
@@ -29,6 +30,7 @@ class OllamaProvider(HttpAdapter):
     def generate(self, prompt: Prompt, shape: Shape) -> str:
         """Send the prompt and return the model's text."""
         data = self.post_json(f"{self._root()}/api/chat", self.body(prompt, shape), self.headers(), shape)
+        note(ollama_tokens(data))
         return message_text(data, self.name)
 
     models_field = ("models", "name")

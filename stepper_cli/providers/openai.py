@@ -22,6 +22,7 @@ from .http import HttpAdapter
 from .replies import invalid_shape
 from .schema import report_schema
 from .shape import Shape
+from .usage import note, openai_tokens
 
 DEFAULT_BASE_URL = "https://api.openai.com/v1"
 TEMPERATURE = 0.2
@@ -33,7 +34,9 @@ class OpenAIProvider(HttpAdapter):
     def generate(self, prompt: Prompt, shape: Shape) -> str:
         """Send the prompt and return the model's text."""
         url = f"{self.base_url(DEFAULT_BASE_URL)}/chat/completions"
-        return message_text(self.post_json(url, self.body(prompt, shape), self.headers(), shape), self.name)
+        data = self.post_json(url, self.body(prompt, shape), self.headers(), shape)
+        note(openai_tokens(data))
+        return message_text(data, self.name)
 
     def models_url(self) -> str:
         return f"{self.base_url(DEFAULT_BASE_URL)}/models"

@@ -47,7 +47,12 @@ REPORT = _object({
 })  # fmt: skip
 
 OUTCOMES = ("ok", "error", "skipped")
-# One try of one provider; `detail` (a short reason) is present only when there is one.
+# The tokens one try cost, as the provider's replies counted them (input: the prompt, cache reads and writes
+# included; output: the generated text, thinking included).
+TOKENS = _object({"input": _count(), "output": _count()})
+OPTIONAL_ATTEMPT_KEYS = ("detail", "tokens")
+# One try of one provider; `detail` (a short reason) is present only when there is one, `tokens` only when
+# the provider's reply counted them (a failed try that was billed, as a truncated one is, included).
 ATTEMPT = _object({
     "provider": {"type": "string"},
     "attempt": _count(1),
@@ -55,7 +60,8 @@ ATTEMPT = _object({
     "error": {"type": ["string", "null"]},
     "detail": {"type": "string"},
     "duration_ms": _count(),
-}, optional=("detail",))  # fmt: skip
+    "tokens": TOKENS,
+}, optional=OPTIONAL_ATTEMPT_KEYS)  # fmt: skip
 
 # How much of the commit made it into the evidence text.
 COVERAGE = _object({
@@ -94,7 +100,7 @@ DESCRIPTIONS = {
     "provider": "The provider that wrote the report, or 'local' for the built-in analyzer.",
     "fallback": "True when configured providers were tried or skipped and the local analyzer answered.",
     "cached": "True when the report came from the cache (or git notes) rather than being generated now.",
-    "attempts": "Every try of every provider, in order.",
+    "attempts": "Every try of every provider, in order; `tokens` when the provider's reply counted them.",
     "redactions": "How many secrets were masked before anything left the machine.",
     "coverage": "How much of the commit made it into the evidence the providers saw.",
     "timings": "Milliseconds spent, by phase (total_ms at least).",

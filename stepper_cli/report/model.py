@@ -10,9 +10,20 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from ..errors import InvalidResponse
-from .contract import ATTEMPT, COVERAGE, RESULT, SCHEMA_VERSION, list_bounds, provider_schema, text_bounds
+from .contract import (
+    ATTEMPT,
+    COVERAGE,
+    OPTIONAL_ATTEMPT_KEYS,
+    RESULT,
+    SCHEMA_VERSION,
+    TOKENS,
+    list_bounds,
+    provider_schema,
+    text_bounds,
+)  # fmt: skip
 
-__all__ = ["SCHEMA_VERSION", "Attempt", "Coverage", "Report", "ReportResult", "parse_report", "report_json_schema"]
+__all__ = ["SCHEMA_VERSION", "Attempt", "Coverage", "Report", "ReportResult", "Tokens", "attempts_json", "parse_report",
+           "report_json_schema"]  # fmt: skip
 
 
 def _text(name: str) -> StringConstraints:
@@ -47,8 +58,17 @@ class Report(BaseModel):
     tags: Annotated[list[Annotated[str, _item("tags")]], _count("tags")] = []
 
 
+class Tokens(BaseModel):
+    """The tokens one try cost, as the provider's replies counted them."""
+
+    model_config = ConfigDict(frozen=True)
+
+    input: Annotated[int, _at_least(TOKENS, "input")]
+    output: Annotated[int, _at_least(TOKENS, "output")]
+
+
 class Attempt(BaseModel):
-    """One try of one provider for one report."""
+    """One try of one provider for one report; `tokens` only when the replies counted them."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -58,6 +78,7 @@ class Attempt(BaseModel):
     error: str | None = None
     detail: str | None = None
     duration_ms: Annotated[int, _at_least(ATTEMPT, "duration_ms")] = 0
+    tokens: Tokens | None = None
 
 
 class Coverage(BaseModel):
@@ -94,10 +115,13 @@ class ReportResult(BaseModel):
     def to_json(self) -> dict[str, Any]:
         """Return the contract's JSON object (internal-only keys dropped)."""
         data = self.model_dump(mode="json")
-        for a in data["attempts"]:
-            if a.get("detail") is None:
-                a.pop("detail", None)
+        data["attempts"] = attempts_json(data["attempts"])
         return data
+
+
+def attempts_json(attempts: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Dumped attempts as the contract prints them: its optional keys (`detail`, `tokens`) only when set."""
+    return [{k: v for k, v in a.items() if not (k in OPTIONAL_ATTEMPT_KEYS and v is None)} for a in attempts]
 
 
 _THINK = re.compile(r"<think(?:ing)?>.*?</think(?:ing)?>", re.S | re.I)

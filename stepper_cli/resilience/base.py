@@ -16,6 +16,7 @@ from ..config.settings import BreakerSettings, ProviderSettings, RetrySettings, 
 from ..errors import CircuitOpen, MissingKey, ProviderError
 from ..providers.base import Prompt
 from ..providers.shape import Shape
+from ..providers.usage import Tokens
 from ..report.model import Attempt, Report
 
 Clock = Callable[[], float]
@@ -48,6 +49,8 @@ class Run:
     attempts: list[Attempt] = field(default_factory=list)
     #: how long the last request took on the wire (set by the innermost step; None when nothing was sent)
     sent_ms: int | None = None
+    #: the tokens the last request's replies counted (set by the innermost step; None when unknown)
+    tokens: Tokens | None = None
     #: a worker's run: a provider's pause (Retry-After) is a reason to come back later, not to sleep here
     hold_back: bool = False
     #: the shape of the request being sent (set by `Adapting` around each try)

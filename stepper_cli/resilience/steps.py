@@ -19,11 +19,11 @@ from __future__ import annotations
 from .. import events
 from ..config.settings import ProviderSettings
 from ..errors import ProviderError, RateLimited, Truncated, Unsupported
-from ..providers import deadline
+from ..providers import deadline, usage
 from ..providers.capabilities import initial
 from ..providers.registry import Adapters
 from ..providers.replies import mask_secrets
-from ..report.model import Attempt, Report, parse_report
+from ..report.model import Attempt, Report, Tokens, parse_report
 from ..store import Store
 from ..store import counters as metrics
 from .base import Run, Skipped, Step, is_skip
@@ -48,12 +48,13 @@ class Call:
         prompt = run.prompt_for(self.settings.prompt)
         number = run.next_attempt(self.name)
         events.emit(events.ProviderWaiting(run.subject, self.name, number, min(self.settings.timeout_seconds, left)))
-        started = run.clock()
+        started, counted = run.clock(), list[usage.Tokens]()
         try:
-            with deadline.report(left):
+            with deadline.report(left), usage.metered(counted):
                 text = provider.generate(prompt, run.shape or initial(self.settings))
         finally:
             run.sent_ms = max(0, int((run.clock() - started) * 1000))
+            run.tokens = usage.total(counted)
         return parse_report(mask_secrets(text, self.adapters.secrets()))
 
 
@@ -105,7 +106,7 @@ class Recorded:
         self.name, self.inner, self.store = inner.name, inner, store
 
     def __call__(self, run: Run) -> Report:
-        number, run.sent_ms = run.next_attempt(self.name), None
+        number, run.sent_ms, run.tokens = run.next_attempt(self.name), None, None
         try:
             report = self.inner(run)
         except ProviderError as exc:
@@ -116,23 +117,27 @@ class Recorded:
 
     def skip(self, run: Run, exc: ProviderError) -> None:
         """Record that the provider was passed over before any try."""
-        run.sent_ms = None
+        run.sent_ms, run.tokens = None, None
         self.record(run, run.next_attempt(self.name), exc)
 
     def record(self, run: Run, number: int, exc: ProviderError | None) -> None:
-        """Add one Attempt (its duration is the time on the wire, not time spent waiting for a slot)."""
+        """Add one Attempt (its duration is the time on the wire, not time spent waiting for a slot; its tokens
+        those the replies counted, a failed try's included when it was billed, as a truncated one is)."""
         duration_ms = run.sent_ms or 0
         outcome = "ok" if exc is None else "skipped" if is_skip(exc) else "error"
         error = None if exc is None else exc.kind
         detail = None if exc is None else exc.detail
         if exc is not None:
             run.reasons[self.name] = exc.message
-        attempt = Attempt(
-            provider=self.name, attempt=number, outcome=outcome, error=error, detail=detail, duration_ms=duration_ms
-        )
+        tokens = None if run.tokens is None else Tokens(input=run.tokens.input, output=run.tokens.output)
+        attempt = Attempt(provider=self.name, attempt=number, outcome=outcome, error=error, detail=detail,
+                          duration_ms=duration_ms, tokens=tokens)  # fmt: skip
         run.attempts.append(attempt)
         events.emit(events.ProviderAttempted(run.subject, self.name, number, outcome, error, duration_ms, detail))
         self._count(outcome, error, duration_ms)
+        if tokens is not None:
+            for direction, amount in (("input", tokens.input), ("output", tokens.output)):
+                metrics.count(self.store, "provider_tokens_total", amount, provider=self.name, direction=direction)
 
     def _count(self, outcome: str, error: str | None, duration_ms: int) -> None:
         if outcome != "skipped":

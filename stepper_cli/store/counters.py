@@ -2,7 +2,8 @@
 
 Names follow the service this replaces: ai_requests_total{provider,status},
 ai_request_duration_seconds{provider}, cache_hits_total{status}, cache_misses_total,
-provider_failures_total{provider,reason}, jobs_processed_total{status}.
+provider_failures_total{provider,reason}, jobs_processed_total{status}; and
+provider_tokens_total{provider,direction} (input or output, as each reply counted them).
 """
 
 from __future__ import annotations
