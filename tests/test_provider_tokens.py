@@ -15,6 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from stepper_cli.providers import usage
 from stepper_cli.providers.usage import Tokens
+from stepper_cli.report.lean import canonical
 from tests.cli_run import stepper
 from tests.gitutil import GitRepo
 from tests.provider_server import ProviderServer
@@ -108,6 +109,13 @@ def test_a_cached_report_prints_the_tokens_it_was_written_with(
     assert json.loads(again.out)["cached"] is True
     assert json.loads(again.out)["attempts"] == json.loads(first.out)["attempts"]
     assert json.loads(first.out)["attempts"][0]["tokens"] == EXPECTED["anthropic"]
+
+    # the lean cache-hit path's check (the contract read without pydantic) takes tokens as the model prints them
+    data = json.loads(first.out)
+    assert canonical(data) is data
+    for bad in (None, {"input": -1, "output": 2}, {"output": 2, "input": 1}, {"input": 1, "output": 2, "cost": 3}):
+        attempt = {**data["attempts"][0], "tokens": bad}
+        assert canonical({**data, "attempts": [attempt]}) is None, bad
 
 
 # ---- what the readers take from a reply: untrusted numbers ------------------------------------------------
