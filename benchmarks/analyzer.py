@@ -39,13 +39,14 @@ from stepper_cli import api
 from stepper_cli.generate import redact
 from stepper_cli.generate.local.analyzer import analyze
 from stepper_cli.git.commits import read_commit, resolve_revs
+from stepper_cli.git.contents import CommitContents
 from stepper_cli.generate.evidence import build_evidence
 ctx = api.open_context(".")
 sha = resolve_revs(ctx.repo, "HEAD")[0]
 start = time.perf_counter()
 commit = read_commit(ctx.repo, sha)
 evidence = build_evidence(commit, ctx.settings.evidence)
-report = analyze(commit)
+report = analyze(commit, CommitContents(ctx.repo.root, commit.sha), evidence)
 elapsed = time.perf_counter() - start
 print("seconds", elapsed, "maxrss", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
 """

@@ -50,7 +50,10 @@ def test_a_conventional_subject_with_a_scope_keeps_its_type_and_scope(project: G
     project.write("tests/test_paging.py", "def test_page():\n    assert True\n")
     report = report_of(commit(project, "feat(api): add paging"))
     assert report.title == "feat(api): add paging"
-    assert report.changes == ["Added src/api/paging.py (+2)", "Added tests/test_paging.py (+2)"]
+    assert report.changes == [
+        "Added src/api/paging.py (+2): added page",
+        "Added tests/test_paging.py (+2): added test_page",
+    ]
     assert report.tags[:2] == ["feat", "api"]
     assert "python" in report.tags
     assert "Tests changed: tests/test_paging.py." in report.impact_and_tests
@@ -96,7 +99,7 @@ def test_a_subject_without_a_type_touching_only_ci_files_is_a_ci_commit(project:
         ("Add a --json flag", "feat"),
         ("Extract the runner into its own function", "refactor"),
         ("Make run faster with a cache", "perf"),
-        ("Tweak run", "chore"),
+        ("Tweak run", "fix"),  # code changed and nothing says otherwise: the commonest type of such a change
     ],
 )
 def test_a_subject_without_a_type_is_typed_from_its_words(project: GitRepo, subject: str, expected: str) -> None:
@@ -112,13 +115,14 @@ def test_a_fix_with_a_body_gives_the_body_as_rationale_without_trailers(project:
     report = report_of(made)
     assert report.title == "fix: accept None in run"
     assert report.rationale == body
-    assert "Modified src/app/core.py (+2/-2)" in report.changes
+    assert "Modified src/app/core.py (+2/-2): changed run" in report.changes
 
 
-def test_a_commit_without_a_body_says_its_rationale_is_unstated(project: GitRepo) -> None:
+def test_a_commit_without_a_body_says_its_rationale_is_unstated_without_repeating_the_subject(project: GitRepo) -> None:
     project.write("src/app/core.py", "def run():\n    return 4\n")
     report = report_of(commit(project, "Tweak run"))
-    assert report.rationale == 'The commit message gives no rationale; the subject only says "Tweak run".'
+    assert report.rationale == "The message has no body, so the reason for the change is not recorded."
+    assert "Tweak run" not in report.summary + report.rationale + report.impact_and_tests
 
 
 def test_a_root_commit_is_described_as_the_initial_commit(project: GitRepo) -> None:
@@ -152,8 +156,8 @@ def test_an_empty_commit_says_it_has_no_file_changes(project: GitRepo) -> None:
 
 def test_an_empty_commit_with_an_empty_subject_still_gets_a_valid_title(project: GitRepo) -> None:
     report = report_of(commit(project, "", "--allow-empty"))
-    assert report.title == "chore: record an empty commit with no file changes"
-    assert "no subject" in report.rationale
+    assert report.title == "record an empty commit with no file changes"
+    assert report.tags == []  # no type: nothing to infer one from
 
 
 def test_a_one_character_subject_is_replaced_by_what_the_commit_does(project: GitRepo) -> None:
@@ -162,7 +166,7 @@ def test_a_one_character_subject_is_replaced_by_what_the_commit_does(project: Gi
     assert report_of(commit(project, "x")).title == "feat: add 3 files in lib"
     for name in ("a", "b", "c"):
         project.write(f"lib/{name}.py", "x = 2\n")
-    assert report_of(commit(project, ".")).title == "chore: update 3 files in lib"
+    assert report_of(commit(project, ".")).title == "fix: update 3 files in lib"
 
 
 def test_a_short_subject_is_padded_to_the_minimum_title_length(project: GitRepo) -> None:
@@ -202,23 +206,14 @@ def test_a_binary_file_is_marked_binary(project: GitRepo) -> None:
     assert "Binary files changed: assets/logo.png." in report.impact_and_tests
 
 
-def test_a_dependency_and_lock_file_change_asks_for_the_full_test_suite(project: GitRepo) -> None:
+def test_a_dependency_and_lock_file_change_is_a_build_commit_tagged_once(project: GitRepo) -> None:
     project.write("pyproject.toml", '[project]\ndependencies = ["httpx>=0.28"]\n')
     project.write("uv.lock", "httpx 0.28\n")
     report = report_of(commit(project, "Bump httpx to 0.28"))
     assert report.title == "build: Bump httpx to 0.28"
-    assert "dependencies" in report.tags
+    assert report.tags.count("dependencies") == 1 and "deps" not in report.tags
     assert "Dependency manifests changed: pyproject.toml." in report.impact_and_tests
     assert "Lock files changed: uv.lock." in report.impact_and_tests
-    assert "Run the full test suite against the updated dependencies (pyproject.toml and uv.lock)." in (
-        report.next_steps
-    )
-
-
-def test_a_manifest_change_without_its_lock_file_asks_to_check_the_lock_file(project: GitRepo) -> None:
-    project.write("package.json", '{"dependencies": {"left-pad": "1.3.0"}}\n')
-    report = report_of(commit(project, "Use left-pad"))
-    assert "Check the lock file matches package.json and run the full test suite." in report.next_steps
 
 
 def test_a_migration_asks_for_review_before_deploying(project: GitRepo) -> None:
@@ -232,16 +227,14 @@ def test_a_migration_asks_for_review_before_deploying(project: GitRepo) -> None:
 def test_a_source_change_without_tests_asks_for_tests(project: GitRepo) -> None:
     project.write("src/app/core.py", "def run():\n    return 8\n")
     report = report_of(commit(project, "fix: return eight"))
-    assert report.next_steps[0] == "Add or update tests for src/app/core.py."
+    assert report.next_steps[0] == "Add or update tests for src/app/core.py: code changed and no test did."
     assert "No tests changed although 1 source file did." in report.impact_and_tests
 
 
-def test_a_feature_without_a_changelog_entry_suggests_one_and_with_one_does_not(project: GitRepo) -> None:
+def test_no_next_step_is_generic_advice_such_as_a_changelog_entry(project: GitRepo) -> None:
     project.write("src/app/core.py", "def run():\n    return 9\n")
-    assert any("CHANGELOG" in step for step in report_of(commit(project, "feat: nine")).next_steps)
-    project.write("src/app/core.py", "def run():\n    return 10\n")
-    project.write("CHANGELOG.md", "- ten\n")
-    assert not any("CHANGELOG" in step for step in report_of(commit(project, "feat: ten")).next_steps)
+    project.write("tests/test_core.py", "def test_run():\n    assert run() == 9\n")
+    assert report_of(commit(project, "feat: nine")).next_steps == []
 
 
 def test_a_breaking_feat_is_tagged_breaking_and_asks_for_migration_notes(project: GitRepo) -> None:
@@ -249,7 +242,8 @@ def test_a_breaking_feat_is_tagged_breaking_and_asks_for_migration_notes(project
     report = report_of(commit(project, "feat!: require an argument to run"))
     assert report.title == "feat!: require an argument to run"
     assert report.tags[:2] == ["feat", "breaking"]
-    assert "Document the breaking change and how users should migrate." in report.next_steps
+    assert "Document the breaking change and how users should migrate: no docs changed with it." in report.next_steps
+    assert "The message marks this as a breaking change." in report.impact_and_tests
 
 
 def test_a_breaking_change_footer_marks_the_title_breaking(project: GitRepo) -> None:
@@ -281,14 +275,13 @@ def test_a_todo_added_in_the_diff_asks_to_resolve_it_but_a_removed_one_does_not(
     assert not any("TODO" in step for step in report_of(commit(project, "Close the gap")).next_steps)
 
 
-def test_removing_files_reports_a_large_deletion_and_asks_about_references(project: GitRepo) -> None:
+def test_removing_files_reports_a_large_deletion(project: GitRepo) -> None:
     project.write("src/app/old.py", "".join(f"x{i} = {i}\n" for i in range(250)))
     commit(project, "Add old module")
     project.git("rm", "-q", "src/app/old.py")
     report = report_of(commit(project, "Drop the old module"))
     assert report.changes == ["Removed src/app/old.py (-250)"]
     assert "Large deletion: 1 file removed (src/app/old.py) and 250 lines deleted." in report.impact_and_tests
-    assert "Check nothing still refers to the removed src/app/old.py." in report.next_steps
 
 
 def test_a_submodule_pointer_update_names_both_commits(project: GitRepo, tmp_path: Path) -> None:

@@ -23,6 +23,8 @@ class Evidence:
     diff_text: str
     coverage: Coverage
     redactions: int
+    #: the files whose diff text had a credential-like value withheld ("" for the commit message)
+    redacted_paths: tuple[str, ...] = ()
 
 
 def build_evidence(commit: Commit, settings: EvidenceSettings) -> Evidence:
@@ -33,46 +35,52 @@ def build_evidence(commit: Commit, settings: EvidenceSettings) -> Evidence:
         files=len(commit.files),
         files_in_prompt=in_prompt,
         diff_bytes=diff_bytes,
-        diff_bytes_in_prompt=sum(len(c.encode("utf-8", "surrogateescape")) for c in chosen),
+        diff_bytes_in_prompt=sum(len(c.encode("utf-8", "surrogateescape")) for _, c in chosen),
         truncated=truncated,
     )
     message = f"{commit.subject}\n\n{commit.body}".strip()
     table = _files_table(commit)
-    diff_text = "".join(chosen)
-    redactions = 0
-    if settings.redact:
-        from .redact import redact
+    if not settings.redact:
+        return Evidence(message, table, "".join(c for _, c in chosen), coverage, 0)
+    from .redact import redact
 
-        parts = []
-        for text in (message, table, diff_text):
-            clean, count = redact(text)
-            parts.append(clean)
-            redactions += count
-        message, table, diff_text = parts
-    return Evidence(message, table, diff_text, coverage, redactions)
+    message, in_message = redact(message)
+    table, in_table = redact(table)
+    where, diffs, in_diffs = [""] * bool(in_message), [], 0
+    for path, text in chosen:  # one file at a time, so where a secret was is known
+        clean, count = redact(text)
+        diffs.append(clean)
+        in_diffs += count
+        where += [path] * bool(count)
+    redactions = in_message + in_table + in_diffs
+    return Evidence(message, table, "".join(diffs), coverage, redactions, tuple(dict.fromkeys(where)))
 
 
-def _fill_budget(files: tuple[FileChange, ...], settings: EvidenceSettings) -> tuple[list[str], int, bool]:
+def _fill_budget(files: tuple[FileChange, ...], settings: EvidenceSettings) -> tuple[list[tuple[str, str]], int, bool]:
+    """The (path, diff text) pieces that fit, how many files they cover, and whether anything was left out."""
     budget = settings.max_diff_bytes
-    chosen: list[str] = []
+    chosen: list[tuple[str, str]] = []
     in_prompt = 0
     truncated = False
     for f in sorted(files, key=lambda f: (classify(f.path).priority, f.path)):
         if not f.diff or f.binary:
+            continue
+        if len(f.diff) > budget and budget < MIN_PARTIAL + len(CUT_MARK):  # cannot fit, excluded or not
+            truncated = True
             continue
         if classify(f.path).excluded or matches_any(f.path, settings.exclude):
             truncated = truncated or f.diff_bytes > 0
             continue
         size = f.diff_bytes
         if size <= budget:
-            chosen.append(f.diff)
+            chosen.append((f.path, f.diff))
             budget -= size
             in_prompt += 1
         elif budget >= MIN_PARTIAL + len(CUT_MARK):
             keep = budget - len(CUT_MARK)
             cut = f.diff.encode("utf-8", "surrogateescape")[:keep].decode("utf-8", "ignore")
             cut = cut[: cut.rfind("\n") + 1] or cut
-            chosen.append(cut + CUT_MARK)
+            chosen.append((f.path, cut + CUT_MARK))
             budget -= len(cut.encode("utf-8", "surrogateescape")) + len(CUT_MARK)
             in_prompt += 1
             truncated = True

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import fnmatch
 import posixpath
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -25,12 +26,28 @@ DEPENDENCY_FILES = {
     "gemfile", "pipfile", "composer.json", "pom.xml", "build.gradle", "build.gradle.kts", "pubspec.yaml",
 }  # fmt: skip
 DOC_EXTS = {".md", ".rst", ".txt", ".adoc"}
+#: text templates are part of what a project ships (rendered output, generated files)
+TEMPLATE_EXTS = {".j2", ".jinja", ".jinja2", ".tmpl", ".tpl", ".hbs", ".mustache", ".ejs", ".njk", ".liquid"}
+CI_FILES = {
+    ".gitlab-ci.yml", ".travis.yml", "jenkinsfile", "appveyor.yml", ".appveyor.yml", ".drone.yml",
+    "azure-pipelines.yml", "bitbucket-pipelines.yml", ".cirrus.yml", ".woodpecker.yml", "cloudbuild.yaml",
+}  # fmt: skip
 CONFIG_EXTS = {".toml", ".yaml", ".yml", ".ini", ".cfg", ".conf", ".json", ".env", ".properties"}
-SECURITY_WORDS = ("auth", "security", "crypto", "password", "secret", "token", "permission", "login", "session")
+#: a path is security-sensitive when one of its words (split on / _ - . and case) is one of these
+SECURITY_WORDS = frozenset(
+    {"auth", "authn", "authz", "authentication", "authorization", "oauth", "security", "crypto", "cryptography",
+     "password", "passwords", "secret", "secrets", "credential", "credentials", "permission", "permissions",
+     "login", "session", "sessions", "jwt", "acl", "rbac", "sso", "saml", "csrf", "tls", "ssl", "cert", "certs"}
+)  # fmt: skip
+_SECURITY_HINT = re.compile("|".join(sorted(SECURITY_WORDS)))
+_MIGRATION_DIRS = frozenset({"migrations", "migration", "alembic", "schema", "schemas"})
+_TEST_DIRS = frozenset({"test", "tests", "spec", "specs", "__tests__", "testing"})
+_VENDORED_DIRS = frozenset({"vendor", "third_party", "node_modules", "dist", "generated"})
+_WORD_SPLIT = re.compile(r"[/_.\-]+|(?<=[a-z])(?=[A-Z])")
 
 #: order in which file text is put into the evidence budget (lower first)
 PRIORITY = {"source": 0, "migration": 1, "config": 2, "build": 2, "ci": 2, "dependency": 3, "test": 4,
-            "docs": 5, "other": 6}  # fmt: skip
+            "docs": 5, "meta": 5, "other": 6}  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,22 +68,33 @@ class FileKind:
 def classify(path: str) -> FileKind:
     """Classify a repository path (POSIX separators)."""
     lower = path.lower()
-    name = posixpath.basename(lower)
-    ext = posixpath.splitext(name)[1]
     parts = lower.split("/")
+    name = parts[-1]
+    dot = name.rfind(".")
+    ext = name[dot:] if dot > 0 else ""
     language = LANGUAGES.get(ext)
-    security = any(w in lower for w in SECURITY_WORDS)
-    return FileKind(_category(lower, name, ext, parts), language, _excluded(lower, name, parts), security)
+    folders = frozenset(parts[:-1])
+    category = _category(name, ext, parts, folders)
+    return FileKind(category, language, _excluded(name, folders), _security(path, lower))
 
 
-def _category(lower: str, name: str, ext: str, parts: list[str]) -> str:
-    if name in LOCK_FILES or name in DEPENDENCY_FILES or name.endswith(".lock"):
+def _security(path: str, lower: str) -> bool:
+    # one regular expression over the path first: most paths name none of the words
+    return bool(_SECURITY_HINT.search(lower)) and not SECURITY_WORDS.isdisjoint(
+        w.lower() for w in _WORD_SPLIT.split(path)
+    )
+
+
+def _category(name: str, ext: str, parts: list[str], folders: frozenset[str]) -> str:
+    if name in LOCK_FILES or name in DEPENDENCY_FILES or name.endswith(".lock") or _is_requirements(name, parts):
         return "dependency"
-    if parts[0] in (".github", ".gitlab", ".circleci") or name in (".gitlab-ci.yml", ".travis.yml", "jenkinsfile"):
+    if parts[0] == ".github":  # workflows and actions run in CI; templates, CODEOWNERS, … describe the project
+        return "ci" if len(parts) > 2 and parts[1] in ("workflows", "actions") else "meta"
+    if parts[0] in (".gitlab", ".circleci", ".buildkite") or name in CI_FILES:
         return "ci"
-    if any(p in ("migrations", "migration", "alembic", "schema", "schemas") for p in parts[:-1]) or (ext == ".sql"):
+    if not _MIGRATION_DIRS.isdisjoint(folders) or ext == ".sql":
         return "migration"
-    if _is_test(name, parts):
+    if _is_test(name, folders):
         return "test"
     if ext in DOC_EXTS or parts[0] in ("docs", "doc") or name in ("license", "changelog", "authors"):
         return "docs"
@@ -74,26 +102,30 @@ def _category(lower: str, name: str, ext: str, parts: list[str]) -> str:
         return "build"
     if ext in CONFIG_EXTS or name.startswith("."):
         return "config"
-    if LANGUAGES.get(ext):
+    if LANGUAGES.get(ext) or ext in TEMPLATE_EXTS:
         return "source"
     return "other"
 
 
-def _is_test(name: str, parts: list[str]) -> bool:
-    if any(p in ("test", "tests", "spec", "specs", "__tests__", "testing") for p in parts[:-1]):
+def _is_requirements(name: str, parts: list[str]) -> bool:
+    if name.startswith("requirements") and name.endswith((".txt", ".in")):
+        return True
+    return len(parts) > 1 and parts[-2] == "requirements" and name.endswith((".txt", ".in"))
+
+
+def _is_test(name: str, folders: frozenset[str]) -> bool:
+    if not _TEST_DIRS.isdisjoint(folders):
         return True
     stem = name.split(".")[0]
     return stem.startswith("test_") or stem.endswith(("_test", "_spec")) or ".test." in name or ".spec." in name
 
 
-def _excluded(lower: str, name: str, parts: list[str]) -> bool:
+def _excluded(name: str, folders: frozenset[str]) -> bool:
     if name in LOCK_FILES or name.endswith(".lock"):
         return True
-    if any(p in ("vendor", "third_party", "node_modules", "dist") for p in parts[:-1]):
+    if not _VENDORED_DIRS.isdisjoint(folders):
         return True
-    if ".min." in name or name.endswith((".map", ".pb.go", "_pb2.py", ".generated.ts")):
-        return True
-    return "generated" in parts[:-1]
+    return ".min." in name or name.endswith((".map", ".pb.go", "_pb2.py", ".generated.ts"))
 
 
 def matches_any(path: str, patterns: list[str] | tuple[str, ...]) -> bool:

@@ -194,6 +194,7 @@ def _run_chain(
     ctx: Context, commit: Commit, evidence: Evidence, options: ReportOptions
 ) -> tuple[Report, str, bool, list[Attempt]]:
     """Ask the configured chain (breakers, limits, retries), falling back to the local analyzer."""
+    from ..git.contents import CommitContents
     from ..resilience import ChainRequest, build_chain
     from .local.analyzer import analyze
     from .prompt import render_prompt
@@ -201,7 +202,8 @@ def _run_chain(
     def prompt_for(template: str) -> Prompt:
         return render_prompt(template, commit, evidence)
 
-    request = ChainRequest(commit.sha, prompt_for, lambda: analyze(commit))
+    contents = CommitContents(ctx.repo.root, commit.sha)
+    request = ChainRequest(commit.sha, prompt_for, lambda: analyze(commit, contents, evidence))
     with build_chain(ctx.settings, options, lambda: ctx.store, adapters=ctx.adapters) as chain:
         out = chain.run(request)
     return out.report, out.provider, out.fallback, out.attempts

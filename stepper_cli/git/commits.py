@@ -5,41 +5,20 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
 
 from ..errors import GitError
+from .patch import FileChange as FileChange
+from .patch import PatchReader
+from .patch import Status as Status
 from .revisions import OBJECT_ID as OBJECT_ID
 from .revisions import check_revision
 from .revisions import shown as shown
 
-Status = Literal["added", "modified", "deleted", "renamed", "copied", "type_changed", "unmerged", "unknown"]
-_STATUS: dict[str, Status] = {
-    "A": "added", "M": "modified", "D": "deleted", "R": "renamed",
-    "C": "copied", "T": "type_changed", "U": "unmerged",
-}  # fmt: skip
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 _CREDENTIALS = re.compile(r"(?<=://)[^/@\s]+@")
-
-
-@dataclass(frozen=True, slots=True)
-class FileChange:
-    """One changed path of a commit, against its first parent."""
-
-    path: str
-    status: Status
-    old_path: str | None = None
-    added: int = 0
-    deleted: int = 0
-    binary: bool = False
-    submodule: bool = False
-    diff: str = ""
-
-    @property
-    def diff_bytes(self) -> int:
-        return len(self.diff.encode("utf-8", "surrogateescape"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,8 +78,16 @@ def git(args: Sequence[str], cwd: Path | str, *, check: bool = True, env: dict[s
         raise GitError(f"{cwd} is not a folder.") from exc
     if check and proc.returncode != 0:
         msg = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise GitError(f"git {args[0]} failed: {msg[-1] if msg else 'exit ' + str(proc.returncode)}")
+        raise GitError(f"git {_subcommand(args)} failed: {msg[-1] if msg else 'exit ' + str(proc.returncode)}")
     return proc.stdout
+
+
+def _subcommand(args: Sequence[str]) -> str:
+    """The git command in args, past any leading `-c key=value` options."""
+    rest = list(args)
+    while len(rest) > 2 and rest[0] == "-c":
+        rest = rest[2:]
+    return rest[0] if rest else "git"
 
 
 def _argv(args: Sequence[str]) -> list[str]:
@@ -196,17 +183,16 @@ def resolve_one(repo: Repo, rev: str) -> str:
 def read_commit(repo: Repo, sha: str) -> Commit:
     """Read one commit: metadata, every changed file with counts, and its unified diff.
 
-    One `git diff-tree` prints it all (header, raw and numstat records, patch); a merge, which diff-tree
-    does not diff by itself, takes a second one against its first parent. (git/batch.py reads a range.)
+    One `git diff-tree` prints it all (header, raw records, patch), parsed as it streams in; a merge, which
+    diff-tree does not diff by itself, takes a second one against its first parent. (git/batch.py reads a range.)
     """
     no_index = {"GIT_INDEX_FILE": no_index_file(repo)}
     args = ["diff-tree", "--always", "--root", f"--format={COMMIT_FORMAT}", *DIFF_OPTS, "--end-of-options", sha, "--"]
-    out = git(args, repo.root, env=no_index)
-    commit = parse_commit(out)
+    header, files = _stream_diff(args, repo.root, no_index, header_fields=9)
+    commit = _commit(header, files)
     if commit.is_merge:
         args = ["diff-tree", "--no-commit-id", *DIFF_OPTS, "--end-of-options", commit.parents[0], sha, "--"]
-        changes = git(args, repo.root, env=no_index)
-        commit = replace(commit, files=tuple(_changed_files(changes)))
+        commit = replace(commit, files=tuple(_stream_diff(args, repo.root, no_index)[1]))
     return commit
 
 
@@ -221,98 +207,63 @@ def no_index_file(repo: Repo) -> str:
 
 def parse_commit(out: bytes) -> Commit:
     """A commit from diff-tree's output in COMMIT_FORMAT with the diff options below (header, records, patch)."""
-    fields = out.split(b"\x00", 9)
-    parts = [_decode(f) for f in fields[:9]]
+    reader = PatchReader(header_fields=9)
+    reader.feed(out)
+    files = reader.finish()
+    return _commit(reader.header, files)
+
+
+def _commit(header: list[bytes], files: list[FileChange]) -> Commit:
+    parts = [_decode(f) for f in header[:9]] + [""] * (9 - len(header))
     message = parts[8].strip("\n")
     subject, _, body = message.partition("\n\n")
-    changes = fields[9] if len(fields) > 9 else b""
     return Commit(
         sha=parts[0], parents=tuple(parts[1].split()), author_name=parts[2], author_email=parts[3],
         author_date=parts[4], committer_name=parts[5], committer_email=parts[6], committer_date=parts[7],
-        subject=" ".join(subject.split()), body=body.strip(), files=tuple(_changed_files(changes)),
+        subject=" ".join(subject.split()), body=body.strip(), files=tuple(files),
     )  # fmt: skip
 
 
-# raw and numstat records (NUL-separated), then the patch: every changed file against the first parent
-DIFF_OPTS = ("-z", "--raw", "--numstat", "-p", "-r", "-M", "--no-ext-diff", "--no-textconv", "--no-color")
+# raw records (NUL-separated), then the patch: every changed file against the first parent (git/patch.py counts
+# the lines from the patch, so git does not diff every file a second time for --numstat)
+DIFF_OPTS = ("-z", "--raw", "-p", "-r", "-M", "--no-ext-diff", "--no-textconv", "--no-color")
 
 
-def _changed_files(out: bytes) -> list[FileChange]:
-    """Every changed file with its counts and diff, from diff-tree's records and patch."""
-    out = out.removeprefix(b"\n")  # what separates them from the header
-    entries, patch_at = _parse_raw_numstat(out)
-    return _attach_diffs(entries, _patch_sections(out, patch_at))
+def _stream_diff(
+    args: list[str], root: Path, env: dict[str, str], header_fields: int = 0
+) -> tuple[list[bytes], list[FileChange]]:
+    """Run a diff-tree and parse its output while git is still writing it (see patch.py)."""
+    reader = PatchReader(header_fields)
+    try:
+        proc = subprocess.Popen(  # unbuffered: each read returns what git has written so far
+            _argv(args), cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**_env(), **env}, bufsize=0
+        )
+    except FileNotFoundError as exc:
+        raise GitError("git is not installed or not on PATH.", hint="Install git and try again.") from exc
+    except NotADirectoryError as exc:
+        raise GitError(f"{root} is not a folder.") from exc
+    with proc:
+        assert proc.stdout is not None and proc.stderr is not None
+        buffer = memoryview(bytearray(_widen_pipe(proc.stdout.fileno())))
+        while size := proc.stdout.readinto(buffer):  # type: ignore[attr-defined]
+            reader.feed(bytes(buffer[:size]))
+        error = proc.stderr.read()
+    if proc.returncode != 0:
+        msg = error.decode("utf-8", "replace").strip().splitlines()
+        raise GitError(f"git {_subcommand(args)} failed: {msg[-1] if msg else 'exit ' + str(proc.returncode)}")
+    return reader.header, reader.finish()
+
+
+def _widen_pipe(fd: int, size: int = 1 << 20) -> int:
+    """Let git write up to 1 MiB before it waits for us (Linux; elsewhere the pipe keeps its size), so a
+    large patch crosses in a few hundred reads instead of thousands. Returns the size to read at once."""
+    try:
+        import fcntl
+
+        return int(fcntl.fcntl(fd, fcntl.F_SETPIPE_SZ, size))
+    except (ImportError, AttributeError, OSError):
+        return 1 << 16
 
 
 def _decode(b: bytes) -> str:
     return b.decode("utf-8", "replace")
-
-
-def _parse_raw_numstat(data: bytes) -> tuple[list[dict[str, object]], int]:
-    """The NUL-separated raw and numstat records, and the offset where the patch text after them starts.
-
-    git ends the records with an empty one; paths are never empty, so that is the boundary.
-    """
-    entries: list[dict[str, object]] = []
-    counts: list[tuple[str, str]] = []
-    pos = 0
-
-    def token() -> bytes:
-        nonlocal pos
-        end = data.find(b"\x00", pos)
-        end = len(data) if end < 0 else end
-        tok, pos = data[pos:end], end + 1
-        return tok
-
-    while pos < len(data):
-        tok = token()
-        if tok.startswith(b":"):
-            meta = tok[1:].split()
-            code = meta[4][:1].decode()
-            paths = [token()] + ([token()] if code in "RC" else [])
-            entries.append({
-                "status": _STATUS.get(code, "unknown"),
-                "old_path": _decode(paths[0]) if len(paths) == 2 else None,
-                "path": _decode(paths[-1]),
-                "submodule": b"160000" in (meta[0], meta[1]),
-            })  # fmt: skip
-        elif tok:
-            plus, minus, rest = tok.split(b"\t", 2)
-            if rest == b"":  # a rename or copy: the old and new paths follow
-                token(), token()
-            counts.append((plus.decode(), minus.decode()))
-        else:
-            break
-    for entry, (added, deleted) in zip(entries, counts, strict=False):
-        entry["binary"] = added == "-"
-        entry["added"] = int(added) if added.isdigit() else 0
-        entry["deleted"] = int(deleted) if deleted.isdigit() else 0
-    return entries, min(pos, len(data))
-
-
-def _patch_sections(data: bytes, start: int) -> Iterator[tuple[bytes, bytes]]:
-    """Yield (header line, section) per `diff --git` section of the patch text from `start` on."""
-    mark = b"\ndiff --git "
-    at = start if data.startswith(mark[1:], start) else (data.find(mark, start) + 1 or -1)
-    while at >= 0:
-        following = data.find(mark, at)
-        end = len(data) if following < 0 else following + 1
-        yield data[at : data.find(b"\n", at, end) + 1 or end], data[at:end]
-        at = following + 1 if following >= 0 else -1
-
-
-def _attach_diffs(entries: list[dict[str, object]], chunks: Iterator[tuple[bytes, bytes]]) -> list[FileChange]:
-    diffs: list[list[bytes]] = [[] for _ in entries]
-    i, prev_header = 0, b""
-    for header, section in chunks:
-        # a type change (symlink <-> file) is printed as two sections with the same header
-        if i > 0 and entries[i - 1]["status"] == "type_changed" and header == prev_header:
-            diffs[i - 1].append(section)
-            continue
-        if i < len(entries):
-            diffs[i] = [section]
-        i, prev_header = i + 1, header
-    return [
-        FileChange(diff=_decode(b"".join(d)), **e)  # type: ignore[arg-type]
-        for e, d in zip(entries, diffs, strict=True)
-    ]

@@ -1,114 +1,99 @@
-"""The `local` analyzer: a deterministic report built from the commit alone, with no network."""
+"""The `local` analyzer: a deterministic report built from the commit alone, with no network.
+
+It reads the commit's files (facts.py), what they did to the code (codefacts.py: symbols, dependencies,
+a release), names the commit's type with a rule it can name (committype.py), keeps the message's own
+words as the rationale (message.py) and writes the rest from those facts (narrative.py).
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from ...git.commits import Commit
 from ...report.model import Report
-from .facts import Facts, change_lines, gather, join_and, listing, place, shorten
+from ..evidence import Evidence
+from .codefacts import CodeFacts, Contents, read_code
+from .committype import REVERTS, Inferred, infer_type
+from .facts import Facts, change_lines, file_line, gather, shorten
+from .message import TYPES, Subject, parse_subject, prose, squashed_subjects
+from .narrative import Story, count, impact, next_steps, summary, symbol_phrase, where
 
-_TYPES = ("feat", "fix", "docs", "test", "refactor", "perf", "build", "ci", "chore", "style", "revert")
-_ALIASES = {"feature": "feat", "bugfix": "fix", "hotfix": "fix", "doc": "docs", "tests": "test"}
-_CONVENTIONAL = re.compile(r"^(?P<type>[A-Za-z]+) ?(?:\((?P<scope>[^()]*)\))?(?P<bang>!)?\s*:\s*(?P<text>.*)$")
-_REVERT = re.compile(r'^Revert "(?P<text>.+)"$')
-_BREAKING = re.compile(r"^BREAKING[ -]CHANGE:", re.M)
-_TRAILER = re.compile(r"^[A-Za-z][\w-]*: \S")
-_SUBJECT_WORDS = {
-    "fix": "fix fixes fixed fixing bug bugs bugfix crash crashes crashing hotfix regression broken repair",
-    "feat": "add adds added new implement implements implemented introduce introduces support allow enable",
-    "refactor": "refactor rename renames renamed move moves moved extract extracts restructure reorganize "
-    "simplify cleanup remove removes delete drop",
-    "perf": "perf performance optimize optimise optimized speed faster",
-    "style": "style format formatting lint whitespace",
-    "docs": "doc docs document documentation readme",
-    "test": "test tests",
-    "build": "bump upgrade deps dependency dependencies",
-    "ci": "ci pipeline workflow",
-    "revert": "revert reverts",
-}
-_WORD_TYPE = {word: kind for kind, words in _SUBJECT_WORDS.items() for word in words.split()}
-_ONLY = (({"docs"}, "docs"), ({"test"}, "test"), ({"ci"}, "ci"), ({"dependency", "build"}, "build"))
-_AREAS = (
-    ("dependency", "Dependency manifests changed"), ("lock", "Lock files changed"),
-    ("ci", "CI configuration changed"), ("migration", "Migrations or schemas changed"),
-    ("api", "Public API surface touched (callers may be affected)"), ("config", "Configuration changed"),
-    ("build", "Build files changed"), ("docs", "Documentation changed"),
-    ("security", "Security-sensitive files changed"), ("binary", "Binary files changed"),
-    ("submodule", "Submodule pointers changed"),
-)  # fmt: skip
+__all__ = ["analyze", "parse_subject"]
+
+_SCOPE_FLAGS = {"deps": "dependencies", "deps-dev": "dependencies", "dev-deps": "dependencies", "dep": "dependencies",
+                "dependency": "dependencies", "package": "dependencies", "release": "release"}  # fmt: skip
 
 
-@dataclass(frozen=True, slots=True)
-class Subject:
-    """A subject line split the conventional-commit way; `type` is None when it names none."""
+def analyze(commit: Commit, contents: Contents | None = None, evidence: Evidence | None = None) -> Report:
+    """Build a report from the commit alone (deterministic, offline).
 
-    type: str | None
-    scope: str
-    breaking: bool
-    text: str
-
-
-def analyze(commit: Commit) -> Report:
-    """Build a report from the commit alone (deterministic, offline)."""
+    `contents` reads file contents at both revisions (symbols, dependency versions); `evidence`, when
+    given, supplies the redacted message and where credential-like values were withheld.
+    """
+    subject_line, body = _message(commit, evidence)
     facts = gather(commit.files)
-    subject = parse_subject(commit.subject, commit.body)
-    kind = subject.type or (None if _is_git_merge(commit) else infer_type(commit.subject, facts))
+    code = read_code(commit, contents)
+    subject = parse_subject(subject_line, body)
+    inferred = _infer(commit, subject, code)
+    kind = inferred.type
+    story = Story(commit, facts, code, kind, subject.breaking, _credentials(commit, evidence))
     return Report(
         title=_title(subject, kind, facts),
-        summary=_summary(commit, facts),
-        changes=change_lines(commit.files),
-        rationale=_rationale(commit),
-        impact_and_tests=_impact(commit, facts),
-        next_steps=_next_steps(commit, subject, kind, facts),
-        tags=_tags(commit, subject, kind, facts),
+        summary=summary(story),
+        changes=_changes(commit, code),
+        rationale=_rationale(body),
+        impact_and_tests=impact(story),
+        next_steps=next_steps(story),
+        tags=_tags(commit, subject, kind, inferred, story),
     )
 
 
-def parse_subject(subject: str, body: str = "") -> Subject:
-    """Split `type(scope)!: text` (or git's `Revert "…"`); unknown types are left as plain text."""
-    breaking = bool(_BREAKING.search(body))
-    revert = _REVERT.match(subject)
-    if revert:
-        return Subject("revert", "", breaking, revert.group("text"))
-    found = _CONVENTIONAL.match(subject)
-    kind = found and _ALIASES.get(found.group("type").lower(), found.group("type").lower())
-    if not found or kind not in _TYPES:
-        return Subject(None, "", breaking, subject.strip())
-    scope = "".join((found.group("scope") or "").split())
-    return Subject(kind, scope, breaking or bool(found.group("bang")), found.group("text").strip())
+def _message(commit: Commit, evidence: Evidence | None) -> tuple[str, str]:
+    """The subject and body, as redacted for the evidence when there is some."""
+    if evidence is None or evidence.message == f"{commit.subject}\n\n{commit.body}".strip():
+        return commit.subject, commit.body
+    subject, _, body = evidence.message.partition("\n\n")
+    return " ".join(subject.split()), body.strip()
 
 
-def infer_type(subject: str, facts: Facts) -> str:
-    """Guess a conventional type: from what the files are, then the subject's words, then the diff."""
-    present = set(facts.categories)
-    for only, kind in _ONLY:
-        if present and present <= only:
-            return kind
-    for word in re.findall(r"[a-z]+", subject.lower()):
-        if word in _WORD_TYPE:
-            return _WORD_TYPE[word]
-    if facts.files and all(f.status == "renamed" and not (f.added or f.deleted) for f in facts.files):
-        return "refactor"
-    if "dependency" in present:
-        return "build"
-    if "source" in present and set(facts.statuses) == {"added"}:
-        return "feat"
-    return "chore"
+def _credentials(commit: Commit, evidence: Evidence | None) -> tuple[str, ...]:
+    """Where this commit added a credential-like value that the evidence withheld ("" for the message).
+
+    The evidence redacts a whole diff; a value on a context or removed line was not added by this commit,
+    so each file's added lines are checked again (few files ever have one)."""
+    if evidence is None or not evidence.redacted_paths:
+        return ()
+    from ..redact import redact
+
+    diffs = {f.path: f.diff for f in commit.files}
+    found = []
+    for path in dict.fromkeys(evidence.redacted_paths):
+        added = "\n".join(
+            line[1:] for line in diffs.get(path, "").splitlines() if line[:1] == "+" and line[:3] != "+++"
+        )
+        if not path or redact(added)[1]:
+            found.append(path)
+    return tuple(found)
 
 
-def _is_git_merge(commit: Commit) -> bool:
-    return commit.is_merge and commit.subject.startswith("Merge ")
+def _infer(commit: Commit, subject: Subject, code: CodeFacts) -> Inferred:
+    if REVERTS.search(commit.body):  # git's own words outrank the subject's type
+        return Inferred("revert", "revert")
+    if subject.type:
+        return Inferred(subject.type, "subject")
+    if subject.prefixed and code.release:  # commitizen's `bump: version 1.2 → 1.3`
+        return Inferred("chore", "release")
+    return infer_type(commit, code.deps, release=code.release is not None)
 
 
 def _title(subject: Subject, kind: str | None, facts: Facts) -> str:
-    text = subject.text
+    """The subject, with the type in front when it names none (and never a second prefix)."""
+    text = subject.line if subject.prefixed and kind != subject.type else subject.text
     if len(re.sub(r"\W", "", text)) < 3:
         text = _describe(facts)
     prefix = ""
-    if kind:
-        prefix = f"{kind}({subject.scope})" if subject.scope else kind
+    if kind and (kind == subject.type or not subject.prefixed):
+        prefix = f"{kind}({subject.scope})" if subject.scope else f"{kind}"
         prefix += "!: " if subject.breaking else ": "
     title = " ".join(f"{prefix}{text}".split())
     if len(title) < 10:
@@ -125,57 +110,35 @@ def _describe(facts: Facts) -> str:
     verb = verbs.get(statuses.pop(), "update") if len(statuses) == 1 else "update"
     if len(facts.files) == 1:
         return f"{verb} {shorten(facts.files[0].path, 80)}"
-    return f"{verb} {len(facts.files):,} files in {_where(facts, 2)}"
+    return f"{verb} {len(facts.files):,} files in {where(facts, 2)}"
 
 
-def _summary(commit: Commit, facts: Facts) -> str:
-    parts = [_lead(commit, facts)]
-    if facts.files:
-        parts.append(f"Changes are in {_where(facts, 5, counted=True)}.")
-        parts.append(_amount(facts))
-    if commit.subject:
-        parts.append(f'The subject reads "{shorten(commit.subject, 300)}".')
-    return _fit(" ".join(parts), 50, 2000, f"Commit {commit.short_sha} by {commit.author_name}.")
+def _changes(commit: Commit, code: CodeFacts) -> list[str]:
+    """One line per file (what happened, its counts, and the symbols or dependencies it changed)."""
+    if not commit.files or len(commit.files) > 50:
+        return change_lines(commit.files)
+    symbols = {s.path: s for s in code.symbols}
+    deps: dict[str, list[str]] = {}
+    for d in code.deps:
+        deps.setdefault(d.file, []).append(d.describe())
+    lines = []
+    for f in commit.files:
+        line = file_line(f)
+        detail = symbol_phrase(symbols[f.path]) if f.path in symbols else ""
+        if f.path in deps:
+            named = deps[f.path]
+            detail = ", ".join(named[:6]) + (f" and {len(named) - 6} more" if len(named) > 6 else "")
+        lines.append(shorten(f"{line}: {detail}" if detail else line, 500))
+    return lines
 
 
-def _where(facts: Facts, top: int, *, counted: bool = False) -> str:
-    """Name the most-touched components: 'src/api (3 files), tests (1 file) and 2 other areas'."""
-    common = facts.components.most_common(top)
-    names = [f"{place(c)} ({_count(n, 'file')})" if counted else place(c) for c, n in common]
-    others = len(facts.components) - len(names)
-    return join_and(names + ([_count(others, "other area")] if others else []))
-
-
-def _lead(commit: Commit, facts: Facts) -> str:
-    count = len(facts.files)
-    files = _count(count, "file")
-    if facts.files and not commit.is_root:
-        counts = [f"{n:,} {status.replace('_', '-')}" for status, n in facts.statuses.items()]
-        files += f" ({', '.join(counts)})"
-    if commit.is_root:
-        return f"Initial commit of the repository, adding {files}." if count else "Initial commit, no files."
-    if commit.is_merge:
-        first = commit.parents[0][:12]
-        brings = files if count else "no files"
-        parents = len(commit.parents)
-        return f"Merge commit joining {parents} parents; against its first parent ({first}) it changes {brings}."
-    if not count:
-        return "An empty commit: it has no file changes, only a message."
-    return f"This commit changes {files}."
-
-
-def _amount(facts: Facts) -> str:
-    text = f"In total +{facts.added:,}/-{facts.deleted:,} lines"
-    binary, submodules = len(facts.paths("binary")), len(facts.paths("submodule"))
-    if binary:
-        text += f", {_count(binary, 'binary file')}"
-    if submodules:
-        text += f", {_count(submodules, 'submodule pointer')}"
-    return text + "."
-
-
-def _rationale(commit: Commit) -> str:
-    paragraphs = _body_paragraphs(commit.body)
+def _rationale(body: str) -> str:
+    """The message's own prose; a squash merge's list of subjects; or a plain note that it gives none."""
+    paragraphs = prose(body)
+    squashed = squashed_subjects(paragraphs)
+    if squashed:
+        head = f"Squash of {count(len(squashed), 'commit')}:"
+        paragraphs = [head + "".join(f"\n- {s}" for s in squashed)]
     text = ""
     for paragraph in paragraphs:
         longer = f"{text}\n\n{paragraph}" if text else paragraph
@@ -185,100 +148,27 @@ def _rationale(commit: Commit) -> str:
     if paragraphs and not text:
         text = shorten(paragraphs[0], 2000)
     if not text:
-        if not commit.subject:
-            return "The commit message gives no rationale; it has no subject either."
-        said = shorten(commit.subject, 300)
-        return f'The commit message gives no rationale; the subject only says "{said}".'
+        return "The message has no body, so the reason for the change is not recorded."
     return text if len(text) >= 20 else f"The message body says: {text}"
 
 
-def _body_paragraphs(body: str) -> list[str]:
-    """The body's paragraphs, without a closing block of trailers (Signed-off-by:, Co-authored-by:, …)."""
-    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", body) if p.strip()]
-    if paragraphs and all(_TRAILER.match(line) for line in paragraphs[-1].splitlines()):
-        paragraphs.pop()
-    return paragraphs
-
-
-def _impact(commit: Commit, facts: Facts) -> str:
-    if not facts.files:
-        return "No files changed, so there is nothing to build, test or deploy; only the history records it."
-    sentences = [_tests_sentence(facts)]
-    sentences += [f"{label}: {listing(facts.paths(area))}." for area, label in _AREAS if facts.paths(area)]
-    removed = facts.paths("removed")
-    if removed or facts.deleted > 200:
-        gone = f"{_count(len(removed), 'file')} removed ({listing(removed)})" if removed else ""
-        lines = f"{facts.deleted:,} lines deleted" if facts.deleted > 200 else ""
-        label = "Large deletion" if facts.deleted > 200 else "Deletions"
-        sentences.append(f"{label}: {' and '.join(p for p in (gone, lines) if p)}.")
-    if commit.is_merge:
-        sentences.append("As a merge, these changes come from the merged branch, against the first parent.")
-    return _fit(" ".join(sentences), 20, 2000, "")
-
-
-def _tests_sentence(facts: Facts) -> str:
-    tests, sources = facts.paths("test"), facts.paths("source")
-    if tests:
-        return f"Tests changed: {listing(tests)}."
-    if sources:
-        return f"No tests changed although {_count(len(sources), 'source file')} did."
-    return "No tests changed, and no source code changed either."
-
-
-def _next_steps(commit: Commit, subject: Subject, kind: str | None, facts: Facts) -> list[str]:
-    sources, tests = facts.paths("source"), facts.paths("test")
-    steps = []
-    if sources and not tests:
-        steps.append(f"Add or update tests for {listing(sources)}.")
-    if sources and kind in ("feat", "fix") and not facts.paths("changelog"):
-        steps.append(f"Mention this {kind} in the CHANGELOG if the project keeps one.")
-    if subject.breaking:
-        steps.append("Document the breaking change and how users should migrate.")
-    if facts.paths("migration"):
-        steps.append(f"Review the migration {listing(facts.paths('migration'))} before deploying.")
-    steps += _dependency_steps(facts)
-    if facts.paths("security"):
-        steps.append(f"Ask for a security review of {listing(facts.paths('security'))}.")
-    if facts.paths("ci"):
-        steps.append("Watch the next CI run: the pipeline configuration changed.")
-    if facts.paths("removed"):
-        steps.append(f"Check nothing still refers to the removed {listing(facts.paths('removed'))}.")
-    if re.search(r"\bWIP\b", commit.subject, re.I):
-        steps.append("Finish the work in progress before merging: the subject marks it WIP.")
-    if facts.todos:
-        markers = join_and(list(dict.fromkeys(facts.todos.values())))
-        steps.append(f"Resolve the {markers} added in {listing(list(facts.todos))}.")
-    return [shorten(step, 500) for step in steps[:20]]
-
-
-def _dependency_steps(facts: Facts) -> list[str]:
-    manifests, locks = facts.paths("dependency"), facts.paths("lock")
-    if manifests and not locks:
-        return [f"Check the lock file matches {listing(manifests)} and run the full test suite."]
-    if manifests or locks:
-        return [f"Run the full test suite against the updated dependencies ({listing(manifests + locks)})."]
-    return []
-
-
-def _tags(commit: Commit, subject: Subject, kind: str | None, facts: Facts) -> list[str]:
+def _tags(commit: Commit, subject: Subject, kind: str | None, inferred: Inferred, story: Story) -> list[str]:
+    facts, code = story.facts, story.code
     flags = {
         "breaking": subject.breaking,
         "merge": commit.is_merge,
         "initial": commit.is_root,
-        "dependencies": bool(facts.paths("dependency") or facts.paths("lock")),
+        "release": code.release is not None,
+        "dependencies": bool(code.deps or facts.paths("dependency") or facts.paths("lock")),
+        "credential-withheld": bool(story.credentials),
     }
-    tags = [kind or "", subject.scope, *(flag for flag, on in flags.items() if on)]
+    rule = f"inferred:{inferred.rule}" if kind and inferred.rule != "subject" else ""
+    scope = _SCOPE_FLAGS.get(subject.scope.lower(), subject.scope)  # `deps` says what `dependencies` says
+    tags = [kind or "", rule, scope, *(flag for flag, on in flags.items() if on)]
     tags += [area for area in ("migration", "security", "api") if facts.paths(area)]
     tags += [language for language, _ in facts.languages.most_common(5)]
     tags += [c.rsplit("/", 1)[-1] for c, _ in facts.components.most_common(8) if c]
     cleaned = ["-".join(t.lower().split())[:40].strip("-") for t in tags]
-    return list(dict.fromkeys(t for t in cleaned if t))[:20]
-
-
-def _fit(text: str, low: int, high: int, padding: str) -> str:
-    text = text if len(text) >= low else f"{text} {padding}".strip()
-    return shorten(text, high)
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n:,} {noun}{'s' * (n != 1)}"
+    # a type name is the type only in first place; elsewhere it would read as one
+    kept = [t for i, t in enumerate(cleaned) if t and (i == 0 or t not in TYPES)]
+    return list(dict.fromkeys(kept))[:20]

@@ -1,0 +1,120 @@
+"""What a commit did to the code, beyond its files: symbols, dependencies, a release, names left dangling.
+
+The file contents at both revisions come from a `Contents` reader (one `git cat-file --batch` for every
+blob needed, one `git grep` when public names were removed); without one, symbols are read from the
+diff alone and dependency changes are not read. Work is bounded so a 5,000-file commit stays cheap: the
+40 most-changed code files get symbols, 20 manifests are compared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from ...git.commits import Commit, FileChange
+from ...git.userdiff import LANGUAGES
+from ..filekinds import classify
+from .committype import role
+from .deps import DepChange, changes, is_manifest, pinned_in_diff
+from .release import Release, detect_release
+from .symbols import SymbolChanges, diff_symbols, python_symbols
+
+MAX_SYMBOL_FILES = 40
+MAX_MANIFESTS = 20
+MAX_PARSED_CHARS = 400_000  # a larger Python file is read from its diff instead of parsed
+DRIVEN = LANGUAGES - {"python"}  # languages whose function context a git driver names (Python has its ast)
+
+
+class Contents(Protocol):
+    """Reads what the commit's files contain (git/contents.py's CommitContents, or a test's fake)."""
+
+    def blobs(self, oids: Sequence[str]) -> Mapping[str, bytes]: ...
+
+    def files_naming(self, words: Sequence[str]) -> Mapping[str, list[str]]: ...
+
+    def function_contexts(self, parent: str | None, paths: Sequence[str]) -> Mapping[str, list[str]]: ...
+
+
+@dataclass(frozen=True)
+class CodeFacts:
+    """Symbols per file, dependency changes, the release (if it is one), and removed names still in use."""
+
+    symbols: tuple[SymbolChanges, ...] = ()
+    deps: tuple[DepChange, ...] = ()
+    release: Release | None = None
+    #: a public name this commit removed or renamed → the other files that still contain it
+    still_named: dict[str, list[str]] = field(default_factory=dict)
+
+
+def read_code(commit: Commit, contents: Contents | None) -> CodeFacts:
+    """Gather the code-level facts of a commit (bounded work; deterministic)."""
+    code = _code_files(commit.files)
+    manifests = [f for f in commit.files if is_manifest(f.path)][:MAX_MANIFESTS]
+    python = [f for f in code if classify(f.path).language == "python"]
+    texts = _texts(contents, [*python, *manifests]) if contents else None
+    driven = [f.path for f in code if classify(f.path).language in DRIVEN]
+    parent = commit.parents[0] if commit.parents else None
+    contexts = contents.function_contexts(parent, driven) if contents and driven else {}
+    symbols = [s for f in code if (s := _symbols(f, texts, contexts.get(f.path)))]
+    deps = [d for f in manifests for d in _deps(f, texts)] if texts is not None else []
+    deps += [d for f in commit.files[: MAX_SYMBOL_FILES * 5] for d in pinned_in_diff(f.path, f.diff)]
+    still = _still_named(symbols, contents) if contents else {}
+    return CodeFacts(tuple(symbols), tuple(deps), detect_release(commit), still)
+
+
+def _code_files(files: Sequence[FileChange]) -> list[FileChange]:
+    code = [
+        f for f in files
+        if role(f.path) in ("source", "test") and not f.binary and not f.submodule and not classify(f.path).excluded
+    ]  # fmt: skip
+    code.sort(key=lambda f: -(f.added + f.deleted))
+    chosen = set(id(f) for f in code[:MAX_SYMBOL_FILES])
+    return [f for f in files if id(f) in chosen]  # in the commit's own order
+
+
+def _texts(contents: Contents, files: list[FileChange]) -> dict[str, str]:
+    oids = [oid for f in files for oid in (f.old_oid, f.new_oid) if oid]
+    return {oid: data.decode("utf-8", "replace") for oid, data in contents.blobs(oids).items()}
+
+
+def _side(texts: Mapping[str, str], oid: str) -> str | None:
+    """The text of one side ("" oid: the file does not exist there); KeyError when it could not be read."""
+    return texts[oid] if oid else None
+
+
+def _symbols(f: FileChange, texts: Mapping[str, str] | None, contexts: list[str] | None) -> SymbolChanges | None:
+    language = classify(f.path).language
+    if language == "python" and texts is not None:
+        try:
+            old, new = _side(texts, f.old_oid), _side(texts, f.new_oid)
+            readable = max(len(old or ""), len(new or "")) <= MAX_PARSED_CHARS
+        except KeyError:
+            readable = False  # a blob git could not give: read the diff instead
+        exact = python_symbols(f.path, old, new) if readable else None
+        if exact is not None:
+            return exact or None
+    return diff_symbols(f, language, contexts)
+
+
+def _deps(f: FileChange, texts: Mapping[str, str]) -> list[DepChange]:
+    try:
+        return changes(f.path, _side(texts, f.old_oid), _side(texts, f.new_oid))
+    except KeyError:
+        return []
+
+
+def _still_named(symbols: list[SymbolChanges], contents: Contents) -> dict[str, list[str]]:
+    """Public top-level names that left a file (removed or renamed away) but that other files still contain."""
+    moved = {name for s in symbols for name in s.added}  # defined somewhere else now
+    gone: dict[str, str] = {}
+    for s in symbols:
+        if role(s.path) == "test":
+            continue
+        for name in [*s.removed, *(old for old, _ in s.renamed)]:
+            if "." not in name and not name.startswith("_") and len(name) >= 4 and name not in moved:
+                gone.setdefault(name, s.path)
+    if not gone:
+        return {}
+    found = contents.files_naming(list(gone))
+    return {name: others for name, paths in found.items() if (others := [p for p in paths if p != gone[name]])}

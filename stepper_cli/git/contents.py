@@ -1,0 +1,92 @@
+"""Read what a commit's files contain: blobs by id (one `git cat-file --batch`) and which files name a word."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+
+from ..errors import GitError
+from .commits import EMPTY_TREE, _argv, _env
+from .patch import PatchReader
+from .userdiff import function_context_options
+
+#: a blob larger than this is left out (a lock file of a large project is a few megabytes)
+MAX_BLOB_BYTES = 16 << 20
+_HEX = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+_WORD = re.compile(r"[A-Za-z_$][\w$]{2,}")
+_HUNK_CONTEXT = re.compile(r"^@@ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@ ?(.*)$", re.M)
+
+
+class CommitContents:
+    """The contents of one commit's tree and of the blobs its diff names, read on demand."""
+
+    def __init__(self, root: Path, sha: str) -> None:
+        if not _HEX.fullmatch(sha):
+            raise ValueError(f"not a full commit id: {sha!r}")
+        self.root = root
+        self.sha = sha
+
+    def blobs(self, oids: Sequence[str], max_bytes: int = MAX_BLOB_BYTES) -> dict[str, bytes]:
+        """The contents of the blobs named by full ids; missing and oversized ones are left out."""
+        wanted = list(dict.fromkeys(o for o in oids if _HEX.fullmatch(o)))
+        if not wanted:
+            return {}
+        out = _run(["cat-file", "--batch"], self.root, "".join(f"{o}\n" for o in wanted).encode())
+        return parse_batch(out, max_bytes)
+
+    def files_naming(self, words: Sequence[str], limit: int = 20) -> dict[str, list[str]]:
+        """For each word (an identifier), the files of the commit's tree that contain it as a whole word."""
+        wanted = [w for w in dict.fromkeys(words) if _WORD.fullmatch(w)][:limit]
+        if not wanted:
+            return {}
+        patterns = [arg for w in wanted for arg in ("-e", w)]
+        # the commit is a full hex id (checked above), so it cannot be read as an option
+        out = _run(["grep", "-F", "-w", "-o", "-z", "-I", "--no-color", *patterns, self.sha, "--"], self.root)
+        found: dict[str, list[str]] = {}
+        prefix = f"{self.sha}:".encode()
+        for line in out.split(b"\n"):
+            path, _, word = line.removeprefix(prefix).partition(b"\x00")
+            if word:
+                names = found.setdefault(word.decode("utf-8", "replace"), [])
+                name = path.decode("utf-8", "replace")
+                if name not in names:
+                    names.append(name)
+        return {w: found[w] for w in wanted if found.get(w)}
+
+    def function_contexts(self, parent: str | None, paths: Sequence[str]) -> dict[str, list[str]]:
+        """For each path, the text after `@@ … @@` of each hunk (no context lines: one hunk a change), where git's
+        language drivers name the enclosing function; {} when the user keeps attributes of their own (userdiff.py)."""
+        options = function_context_options()
+        if not paths or not options or (parent is not None and not _HEX.fullmatch(parent)):
+            return {}
+        args = ["--literal-pathspecs", *options, "diff-tree", "-z", "--raw", "-p", "-U0", "-r", "-M", "--no-color"]
+        args += ["--no-ext-diff", "--no-textconv", parent or EMPTY_TREE, self.sha, "--", *paths]
+        reader = PatchReader()
+        reader.feed(_run(args, self.root))
+        return {f.path: _HUNK_CONTEXT.findall(f.diff) for f in reader.finish()}
+
+
+def parse_batch(out: bytes, max_bytes: int = MAX_BLOB_BYTES) -> dict[str, bytes]:
+    """`<oid> <type> <size>\\n<content>\\n` per object, or `<name> missing\\n`."""
+    found: dict[str, bytes] = {}
+    pos = 0
+    while (end := out.find(b"\n", pos)) >= 0:
+        header = out[pos:end].split()
+        pos = end + 1
+        if len(header) != 3 or not header[2].isdigit():
+            continue  # `<oid> missing`
+        size = int(header[2])
+        if header[1] == b"blob" and size <= max_bytes:
+            found[header[0].decode()] = out[pos : pos + size]
+        pos += size + 1
+    return found
+
+
+def _run(args: list[str], root: Path, stdin: bytes | None = None) -> bytes:
+    try:
+        proc = subprocess.run(_argv(args), cwd=root, input=stdin, capture_output=True, env=_env(), check=False)
+    except FileNotFoundError as exc:
+        raise GitError("git is not installed or not on PATH.", hint="Install git and try again.") from exc
+    return proc.stdout
