@@ -13,7 +13,7 @@ from stepper_cli.generate.local.analyzer import analyze
 from stepper_cli.generate.local.deps import changes, pinned_in_diff
 from stepper_cli.generate.local.symbols import python_symbols
 from stepper_cli.git.commits import Commit, open_repo, read_commit
-from stepper_cli.git.contents import CommitContents, parse_batch
+from stepper_cli.git.contents import BlobReader, CommitContents, parse_batch
 from stepper_cli.git.userdiff import function_context_options
 from stepper_cli.report.model import Report
 from tests.gitutil import GitRepo
@@ -227,3 +227,23 @@ def test_blobs_are_read_in_one_batch_and_missing_or_oversized_ones_are_left_out(
     assert contents.blobs([oid, "f" * 40, "not an id"]) == {oid: (project.path / made.files[0].path).read_bytes()}
     assert contents.blobs([oid], max_bytes=3) == {}
     assert parse_batch(b"abc missing\n") == {}
+
+
+def test_one_cat_file_serves_every_commit_a_reader_is_shared_by(project: GitRepo) -> None:
+    first = read_commit(open_repo(project.path), project.head())
+    project.write("src/app/core.py", CORE.replace("return 1", "return 3"))
+    second = commit_all(project, "Three")
+    reader = BlobReader(project.path)
+    try:
+        core = next(f.new_oid for f in first.files if f.path == "src/app/core.py")
+        assert reader.read([core]) == {core: CORE.encode()}
+        pid = reader._proc.pid if reader._proc else None
+        new_oid = next(f.new_oid for f in second.files)
+        assert reader.read([new_oid, "e" * 40]) == {new_oid: CORE.replace("return 1", "return 3").encode()}
+        assert reader._proc is not None and reader._proc.pid == pid
+        assert CommitContents(project.path, second.sha, reader).blobs([new_oid], max_bytes=10) == {}
+    finally:
+        reader.close()
+    assert reader._proc is None
+    assert reader.read([new_oid]) != {}  # a closed reader starts again when asked
+    reader.close()

@@ -144,7 +144,8 @@ def test_a_50_commit_range_starts_as_many_git_processes_as_a_10_commit_one(fifty
     ten = git_starts_per_step(fifty, "HEAD~10..HEAD", tmp_path / "home-10", git)
     many = git_starts_per_step(fifty, "HEAD~50..HEAD", tmp_path / "home-50", git)
     assert {name: len(lines) for name, lines in many.items()} == {name: len(lines) for name, lines in ten.items()}
-    assert all(len(lines) <= 13 for lines in many.values()), many  # the lean try, then the full command
+    # the lean try, then the full command (one cat-file reads the file contents the local analyzer parses)
+    assert all(len(lines) <= 14 for lines in many.values()), many
     warm = many["warm report"] + many["warm report, full command"]
     assert not any("diff-tree" in line or "patch-id" in line for line in warm)  # a warm range reads no diff
 

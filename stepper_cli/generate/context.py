@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     import httpx
 
+    from ..git.contents import BlobReader
     from ..providers.registry import Adapters
     from ..store import Store
 
@@ -35,6 +36,7 @@ class Context:
     _owns_store: bool = field(default=False, repr=False)
     _client: httpx.Client | None = field(default=None, repr=False)
     _adapters: Adapters | None = field(default=None, repr=False)
+    _blobs: BlobReader | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -75,14 +77,26 @@ class Context:
                 self._adapters = Adapters(self.http_client)
             return self._adapters
 
+    def blob_reader(self) -> BlobReader:
+        """One `git cat-file --batch` for every commit this context reads file contents of."""
+        with self._lock:
+            if self._blobs is None:
+                from ..git.contents import BlobReader
+
+                self._blobs = BlobReader(self.repo.root)
+            return self._blobs
+
     def close(self) -> None:
-        """Close the HTTP client and the store if this context opened them."""
+        """Close the HTTP client, the blob reader, and the store if this context opened it."""
         with self._lock:
             client, self._client, self._adapters = self._client, None, None
+            blobs, self._blobs = self._blobs, None
             store, owned = self._store, self._owns_store
             self._store, self._owns_store = None, False
         if client is not None:
             client.close()
+        if blobs is not None:
+            blobs.close()
         if store is not None and owned:
             store.close()
 

@@ -202,7 +202,7 @@ def _run_chain(
     def prompt_for(template: str) -> Prompt:
         return render_prompt(template, commit, evidence)
 
-    contents = CommitContents(ctx.repo.root, commit.sha)
+    contents = CommitContents(ctx.repo.root, commit.sha, ctx.blob_reader())
     request = ChainRequest(commit.sha, prompt_for, lambda: analyze(commit, contents, evidence))
     with build_chain(ctx.settings, options, lambda: ctx.store, adapters=ctx.adapters) as chain:
         out = chain.run(request)

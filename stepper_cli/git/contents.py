@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,17 +20,82 @@ _WORD = re.compile(r"[A-Za-z_$][\w$]{2,}")
 _HUNK_CONTEXT = re.compile(r"^@@ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@ ?(.*)$", re.M)
 
 
+class BlobReader:
+    """One `git cat-file --batch` that every commit of a command reads its blobs through, started on first use,
+    so a range of commits costs one process, not one a commit. Threads take turns (one request at a time)."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._lock = threading.Lock()
+
+    def read(self, oids: Sequence[str], max_bytes: int = MAX_BLOB_BYTES) -> dict[str, bytes]:
+        """The contents of the blobs named by full ids; missing and oversized ones are left out."""
+        wanted = list(dict.fromkeys(o for o in oids if _HEX.fullmatch(o)))
+        if not wanted:
+            return {}
+        with self._lock:
+            try:
+                return self._exchange(wanted, max_bytes)
+            except (OSError, ValueError):  # git went away mid-way: the next read starts a new one
+                self._stop()
+                return {}
+
+    def _exchange(self, wanted: list[str], max_bytes: int) -> dict[str, bytes]:
+        proc = self._proc if self._proc is not None and self._proc.poll() is None else self._start()
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write("".join(f"{o}\n" for o in wanted).encode())  # ids are small: the pipe holds them all
+        proc.stdin.flush()
+        found: dict[str, bytes] = {}
+        for oid in wanted:  # cat-file answers in order, flushing after each object
+            header = proc.stdout.readline().split()
+            if not header:
+                raise OSError("git cat-file stopped")
+            if len(header) == 3 and header[2].isdigit():  # else `<oid> missing`
+                data = proc.stdout.read(int(header[2]) + 1)[:-1]
+                if header[1] == b"blob" and len(data) <= max_bytes:
+                    found[oid] = data
+        return found
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        try:
+            self._proc = subprocess.Popen(
+                _argv(["cat-file", "--batch"]), cwd=self.root, env=_env(),
+                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+        except FileNotFoundError as exc:
+            raise GitError("git is not installed or not on PATH.", hint="Install git and try again.") from exc
+        return self._proc
+
+    def _stop(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is not None:
+            for stream in (proc.stdin, proc.stdout):
+                if stream is not None:
+                    stream.close()
+            proc.kill()
+            proc.wait()
+
+    def close(self) -> None:
+        """End the cat-file process (closing its input is enough: it exits on end of input)."""
+        with self._lock:
+            self._stop()
+
+
 class CommitContents:
     """The contents of one commit's tree and of the blobs its diff names, read on demand."""
 
-    def __init__(self, root: Path, sha: str) -> None:
+    def __init__(self, root: Path, sha: str, reader: BlobReader | None = None) -> None:
         if not _HEX.fullmatch(sha):
             raise ValueError(f"not a full commit id: {sha!r}")
         self.root = root
         self.sha = sha
+        self._reader = reader
 
     def blobs(self, oids: Sequence[str], max_bytes: int = MAX_BLOB_BYTES) -> dict[str, bytes]:
         """The contents of the blobs named by full ids; missing and oversized ones are left out."""
+        if self._reader is not None:
+            return self._reader.read(oids, max_bytes)
         wanted = list(dict.fromkeys(o for o in oids if _HEX.fullmatch(o)))
         if not wanted:
             return {}
