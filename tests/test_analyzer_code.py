@@ -11,7 +11,7 @@ from stepper_cli.config.settings import EvidenceSettings
 from stepper_cli.generate.evidence import build_evidence
 from stepper_cli.generate.local.analyzer import analyze
 from stepper_cli.generate.local.deps import changes, pinned_in_diff
-from stepper_cli.generate.local.symbols import python_symbols
+from stepper_cli.generate.local.pysymbols import python_symbols
 from stepper_cli.git.commits import Commit, open_repo, read_commit
 from stepper_cli.git.contents import BlobReader, CommitContents, parse_batch
 from stepper_cli.git.userdiff import function_context_options
@@ -57,7 +57,7 @@ def report_of(made: Commit, repo: GitRepo) -> Report:
     return report
 
 
-def test_python_symbols_are_read_from_both_revisions_with_methods_qualified(project: GitRepo) -> None:
+def test_python_symbols_are_read_with_the_ast_and_methods_qualified(project: GitRepo) -> None:
     new = (
         CORE.replace("return 0", "return -1").replace("def helper(x)", "def bump(x)").replace("import os", "import sys")
     )
@@ -149,7 +149,7 @@ def test_a_credential_in_the_message_is_not_quoted_in_the_rationale(project: Git
 
 
 def test_python_files_that_do_not_parse_fall_back_on_the_diff() -> None:
-    assert python_symbols("x.py", "def ok():\n    pass\n", "def broken(:\n") is None
+    assert python_symbols("x.py", "def broken(:\n", "@@ -1 +1 @@\n-def ok():\n+def broken(:\n") is None
 
 
 @pytest.mark.parametrize(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import subprocess
 import threading
+import weakref
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -65,21 +66,30 @@ class BlobReader:
             )  # fmt: skip
         except FileNotFoundError as exc:
             raise GitError("git is not installed or not on PATH.", hint="Install git and try again.") from exc
+        weakref.finalize(self, _end, self._proc)  # a context nobody closed still ends its cat-file, at exit at last
         return self._proc
 
     def _stop(self) -> None:
         proc, self._proc = self._proc, None
         if proc is not None:
-            for stream in (proc.stdin, proc.stdout):
-                if stream is not None:
-                    stream.close()
-            proc.kill()
-            proc.wait()
+            _end(proc)
 
     def close(self) -> None:
         """End the cat-file process (closing its input is enough: it exits on end of input)."""
         with self._lock:
             self._stop()
+
+
+def _end(proc: subprocess.Popen[bytes]) -> None:
+    """cat-file exits at the end of its input; one that does not is stopped."""
+    for stream in (proc.stdin, proc.stdout):
+        if stream is not None and not stream.closed:
+            stream.close()
+    try:
+        proc.wait(timeout=2)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 class CommitContents:

@@ -17,12 +17,15 @@ from ...git.userdiff import LANGUAGES
 from ..filekinds import classify
 from .committype import role
 from .deps import DepChange, changes, is_manifest, pinned_in_diff
+from .pysymbols import python_symbols
 from .release import Release, detect_release
-from .symbols import SymbolChanges, diff_symbols, python_symbols
+from .symbols import SymbolChanges, diff_symbols
 
 MAX_SYMBOL_FILES = 40
 MAX_MANIFESTS = 20
 MAX_PARSED_CHARS = 400_000  # a larger Python file is read from its diff instead of parsed
+MAX_PARSED_FILES = 4  # the most-changed Python files get their ast; the rest are read from the diff (a range of
+# commits rewriting ten modules each would otherwise spend most of its time parsing)
 DRIVEN = LANGUAGES - {"python"}  # languages whose function context a git driver names (Python has its ast)
 
 
@@ -51,8 +54,9 @@ def read_code(commit: Commit, contents: Contents | None) -> CodeFacts:
     """Gather the code-level facts of a commit (bounded work; deterministic)."""
     code = _code_files(commit.files)
     manifests = [f for f in commit.files if is_manifest(f.path)][:MAX_MANIFESTS]
-    python = [f for f in code if classify(f.path).language == "python"]
-    texts = _texts(contents, [*python, *manifests]) if contents else None
+    python = sorted((f for f in code if classify(f.path).language == "python"), key=lambda f: -(f.added + f.deleted))
+    python = python[:MAX_PARSED_FILES]
+    texts = _texts(contents, python, manifests) if contents else None
     driven = [f.path for f in code if classify(f.path).language in DRIVEN]
     parent = commit.parents[0] if commit.parents else None
     contexts = contents.function_contexts(parent, driven) if contents and driven else {}
@@ -73,8 +77,10 @@ def _code_files(files: Sequence[FileChange]) -> list[FileChange]:
     return [f for f in files if id(f) in chosen]  # in the commit's own order
 
 
-def _texts(contents: Contents, files: list[FileChange]) -> dict[str, str]:
-    oids = [oid for f in files for oid in (f.old_oid, f.new_oid) if oid]
+def _texts(contents: Contents, python: list[FileChange], manifests: list[FileChange]) -> dict[str, str]:
+    """Python files at their new revision (pysymbols reads the old one from the diff), manifests at both."""
+    oids = [f.new_oid for f in python if f.new_oid]
+    oids += [oid for f in manifests for oid in (f.old_oid, f.new_oid) if oid]
     return {oid: data.decode("utf-8", "replace") for oid, data in contents.blobs(oids).items()}
 
 
@@ -85,13 +91,10 @@ def _side(texts: Mapping[str, str], oid: str) -> str | None:
 
 def _symbols(f: FileChange, texts: Mapping[str, str] | None, contexts: list[str] | None) -> SymbolChanges | None:
     language = classify(f.path).language
-    if language == "python" and texts is not None:
-        try:
-            old, new = _side(texts, f.old_oid), _side(texts, f.new_oid)
-            readable = max(len(old or ""), len(new or "")) <= MAX_PARSED_CHARS
-        except KeyError:
-            readable = False  # a blob git could not give: read the diff instead
-        exact = python_symbols(f.path, old, new) if readable else None
+    # a Python file whose new text was read (or that is gone) is read with its ast; any other from its diff
+    if language == "python" and texts is not None and (f.new_oid in texts or not f.new_oid):
+        new = texts.get(f.new_oid) if f.new_oid else None
+        exact = python_symbols(f.path, new, f.diff) if len(new or "") <= MAX_PARSED_CHARS else None
         if exact is not None:
             return exact or None
     return diff_symbols(f, language, contexts)

@@ -1,0 +1,190 @@
+"""Python symbols of one changed file: the `ast` of its new revision, read against the diff's changed lines.
+
+The new text is parsed once; each changed line belongs to the innermost function or class around it (a
+class changes only through its own lines, not through a method's). A definition whose `def` line is new
+was added; a `def` line removed with no definition of that name left was removed; a removed `def` line
+with an added one beside it, same indentation and same signature, was renamed. Lines outside every
+definition are the module's imports or its other module-level code. Parsing one side, not two, keeps a
+range of commits cheap (a commit rewriting ten modules costs ten parses).
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+
+from .symbols import SymbolChanges
+
+_HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@")
+_DEF = re.compile(r"^([ \t]*)(?:async[ \t]+)?(def|class)[ \t]+([A-Za-z_]\w*)(.*)$")
+_IMPORT = re.compile(r"^\s*(?:from\s+\S+\s+import\b|import\s)")
+_SCAFFOLD = re.compile(r"^\s*(?:#|@|try:|finally:|else:|except\b|pass\b)")  # says nothing by itself
+
+
+@dataclass(frozen=True, slots=True)
+class _Def:
+    name: str  # qualified: Class.method
+    start: int  # first line, decorators included
+    end: int
+    line: int  # the `def` / `class` line
+    is_class: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Changed:
+    sign: str  # "+" or "-"
+    at: int  # the new revision's line (for a removed line: the line that now follows it)
+    text: str
+
+
+def python_symbols(path: str, new: str | None, diff: str) -> SymbolChanges | None:
+    """What the diff did to the definitions of a Python file; None when its new text does not parse."""
+    changed_lines = _changed(diff)
+    if new is None:  # deleted: what its removed lines defined
+        return SymbolChanges(path, removed=tuple(_qualify_removed(changed_lines, [])), exact=True)
+    parsed = _definitions(new)
+    if parsed is None:
+        return None
+    defs, imports = parsed
+    plus = {c.at for c in changed_lines if c.sign == "+"}
+    redefined = set(_qualify_removed(changed_lines, defs))  # a `def` line rewritten: a changed signature
+    added = [d.name for d in defs if d.line in plus and d.name not in redefined]
+    touched: dict[str, None] = {}
+    module: dict[str, None] = {}
+    for c in _outside_removed_definitions(changed_lines):
+        inner = _innermost(defs, c.at - 1 if c.sign == "-" and c.text[:1] in " \t" else c.at, c)
+        if inner is not None and not (c.sign == "+" and c.at == inner.line and inner.name not in redefined):
+            touched[inner.name] = None
+        elif inner is None and c.text.strip() and not _DEF.match(c.text) and not _SCAFFOLD.match(c.text):
+            in_imports = any(a <= c.at <= b or (c.sign == "-" and a <= c.at - 1 <= b) for a, b in imports)
+            module["imports" if in_imports or _IMPORT.match(c.text) else "module-level code"] = None
+    # a rename is a new name on the same body: a body that changed too makes it a removal and an addition
+    renamed = [(a, b) for a, b in _renames(changed_lines, defs) if b not in touched]
+    names = {d.name for d in defs}
+    gone = [n for n in _qualify_removed(changed_lines, defs) if n not in names and n not in dict(renamed)]
+    new_names = set(added) | {b for _, b in renamed}
+    changed = tuple(n for n in touched if n not in new_names)
+    whole_file = bool(defs) and all(d.line in plus for d in defs) and not any(c.sign == "-" for c in changed_lines)
+    return SymbolChanges(
+        path, tuple(n for n in added if n not in {b for _, b in renamed}), tuple(gone), tuple(renamed), changed,
+        () if whole_file else tuple(sorted(module)), exact=True,
+    )  # fmt: skip
+
+
+def _outside_removed_definitions(changed_lines: list[_Changed]) -> list[_Changed]:
+    """The changed lines, less the bodies of removed definitions (their removal is said once, by name)."""
+    kept = []
+    block: tuple[int, int] | None = None  # (place, indentation) of the removed `def` line being skipped
+    for c in changed_lines:
+        found = _DEF.match(c.text) if c.sign == "-" else None
+        indent = len(c.text) - len(c.text.lstrip())
+        if block is not None and c.sign == "-" and c.at == block[0] and (not c.text.strip() or indent > block[1]):
+            continue
+        block = (c.at, len(found.group(1).expandtabs())) if found else None
+        if not found:
+            kept.append(c)
+    return kept
+
+
+def _changed(diff: str) -> list[_Changed]:
+    """The diff's added and removed lines, each placed at a line of the new revision."""
+    found: list[_Changed] = []
+    at = 0
+    for line in diff.splitlines():
+        if line.startswith("@@"):
+            hunk = _HUNK.match(line)
+            at = int(hunk.group(1)) if hunk else at
+        elif at and line[:1] == "+":
+            found.append(_Changed("+", at, line[1:]))
+            at += 1
+        elif at and line[:1] == "-":
+            found.append(_Changed("-", at, line[1:]))
+        elif at and line[:1] == " ":
+            at += 1
+    return found
+
+
+def _definitions(text: str) -> tuple[list[_Def], list[tuple[int, int]]] | None:
+    """The module's definitions, and the line spans of its imports (a guarded `try: import …` included)."""
+    try:
+        tree = ast.parse(text)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    found: list[_Def] = []
+    imports = [(n.lineno, n.end_lineno or n.lineno) for n in tree.body if _is_import(n)]
+
+    def visit(body: list[ast.stmt], prefix: str, depth: int) -> None:
+        for node in body:
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+                is_class = isinstance(node, ast.ClassDef)
+                found.append(_Def(f"{prefix}{node.name}", start, node.end_lineno or node.lineno, node.lineno, is_class))
+                if is_class and depth < 2:
+                    visit(node.body, f"{prefix}{node.name}.", depth + 1)
+
+    visit(tree.body, "", 0)
+    return found, imports
+
+
+def _is_import(node: ast.stmt) -> bool:
+    if isinstance(node, ast.Import | ast.ImportFrom):
+        return True
+    if isinstance(node, ast.Try | ast.If):
+        body = [*node.body, *node.orelse, *(n for h in getattr(node, "handlers", []) for n in h.body)]
+        return bool(body) and all(isinstance(n, ast.Import | ast.ImportFrom | ast.Pass) for n in body)
+    return False
+
+
+def _innermost(defs: list[_Def], at: int, change: _Changed) -> _Def | None:
+    """The deepest definition around a line (a removed module-level line belongs to none)."""
+    if change.sign == "-" and change.text[:1] not in " \t":
+        return None
+    best = None
+    for d in defs:
+        if d.start <= at <= d.end and (best is None or d.start >= best.start):
+            best = d
+    return best
+
+
+def _qualify_removed(changed_lines: list[_Changed], defs: list[_Def]) -> list[str]:
+    """The qualified names on removed `def`/`class` lines: a class around them in the new text, or one removed
+    just before them with less indentation."""
+    names = []
+    classes: list[tuple[int, str]] = []  # (indentation, name) of removed class lines, as in the old text
+    for c in changed_lines:
+        found = _DEF.match(c.text) if c.sign == "-" else None
+        if not found:
+            continue
+        indent, kind, name = len(found.group(1).expandtabs()), found.group(2), found.group(3)
+        classes = [(i, n) for i, n in classes if i < indent]
+        owner = classes[-1][1] if classes else _class_around(defs, c.at, indent)
+        qualified = f"{owner}.{name}" if owner and indent else name
+        if kind == "class":
+            classes.append((indent, qualified))
+        names.append(qualified)
+    return names
+
+
+def _class_around(defs: list[_Def], at: int, indent: int) -> str:
+    if not indent:
+        return ""
+    around = [d for d in defs if d.is_class and d.start <= at - 1 <= d.end]
+    return around[-1].name if around else ""
+
+
+def _renames(changed_lines: list[_Changed], defs: list[_Def]) -> list[tuple[str, str]]:
+    """A removed `def` line and an added one at the same place, same indentation and same rest of line."""
+    removed = [(c, m) for c in changed_lines if c.sign == "-" and (m := _DEF.match(c.text))]
+    added = [(c, m) for c in changed_lines if c.sign == "+" and (m := _DEF.match(c.text))]
+    pairs = []
+    for old, o in removed:
+        for new, n in added:
+            same_place = abs(new.at - old.at) <= 1 and o.group(1) == n.group(1) and o.group(2) == n.group(2)
+            if same_place and o.group(4) == n.group(4) and o.group(3) != n.group(3):
+                owner = _class_around(defs, new.at + 1, len(o.group(1)))
+                prefix = f"{owner}." if owner else ""
+                pairs.append((f"{prefix}{o.group(3)}", f"{prefix}{n.group(3)}"))
+                added.remove((new, n))
+                break
+    return pairs
