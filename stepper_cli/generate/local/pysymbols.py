@@ -47,13 +47,17 @@ def python_symbols(path: str, new: str | None, diff: str) -> SymbolChanges | Non
     if parsed is None:
         return None
     defs, imports = parsed
+    owner = _owners(defs, new.count("\n") + 2)
     plus = {c.at for c in changed_lines if c.sign == "+"}
-    redefined = set(_qualify_removed(changed_lines, defs))  # a `def` line rewritten: a changed signature
+    removed_names = _qualify_removed(changed_lines, defs)
+    redefined = set(removed_names)  # a `def` line rewritten: a changed signature
     added = [d.name for d in defs if d.line in plus and d.name not in redefined]
     touched: dict[str, None] = {}
     module: dict[str, None] = {}
     for c in _outside_removed_definitions(changed_lines):
-        inner = _innermost(defs, c.at - 1 if c.sign == "-" and c.text[:1] in " \t" else c.at, c)
+        removed_module_line = c.sign == "-" and c.text[:1] not in " \t"
+        at = c.at - 1 if c.sign == "-" and not removed_module_line else c.at
+        inner = None if removed_module_line or not 0 <= at < len(owner) else owner[at]
         if inner is not None and not (c.sign == "+" and c.at == inner.line and inner.name not in redefined):
             touched[inner.name] = None
         elif inner is None and c.text.strip() and not _DEF.match(c.text) and not _SCAFFOLD.match(c.text):
@@ -62,7 +66,7 @@ def python_symbols(path: str, new: str | None, diff: str) -> SymbolChanges | Non
     # a rename is a new name on the same body: a body that changed too makes it a removal and an addition
     renamed = [(a, b) for a, b in _renames(changed_lines, defs) if b not in touched]
     names = {d.name for d in defs}
-    gone = [n for n in _qualify_removed(changed_lines, defs) if n not in names and n not in dict(renamed)]
+    gone = [n for n in removed_names if n not in names and n not in dict(renamed)]
     new_names = set(added) | {b for _, b in renamed}
     changed = tuple(n for n in touched if n not in new_names)
     whole_file = bool(defs) and all(d.line in plus for d in defs) and not any(c.sign == "-" for c in changed_lines)
@@ -136,15 +140,13 @@ def _is_import(node: ast.stmt) -> bool:
     return False
 
 
-def _innermost(defs: list[_Def], at: int, change: _Changed) -> _Def | None:
-    """The deepest definition around a line (a removed module-level line belongs to none)."""
-    if change.sign == "-" and change.text[:1] not in " \t":
-        return None
-    best = None
+def _owners(defs: list[_Def], lines: int) -> list[_Def | None]:
+    """For each line of the new text, the deepest definition around it (definitions come outer first, so
+    an inner one paints over its class)."""
+    owner: list[_Def | None] = [None] * lines
     for d in defs:
-        if d.start <= at <= d.end and (best is None or d.start >= best.start):
-            best = d
-    return best
+        owner[d.start : d.end + 1] = [d] * (d.end + 1 - d.start)
+    return owner
 
 
 def _qualify_removed(changed_lines: list[_Changed], defs: list[_Def]) -> list[str]:
