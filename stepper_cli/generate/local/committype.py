@@ -11,14 +11,18 @@ The rules, first match wins; each has a name that the report's tags carry (`infe
                     "bump x from a to b" → build (Dependabot's convention), lock-file maintenance → chore; an
                     npm production dependency, or one a bot "updates to" a version → fix, an npm development
                     dependency → chore (Renovate's and Greenkeeper's convention); anything else → build
+  renames           most files moved with little change → refactor (test when only tests moved)
+  subject-docs      the subject is about docstrings, comments, documentation → docs
   tooling           only configuration, repository metadata and build files → chore
-  subject-verb      source changed: the subject's first word (fix/handle/prevent → fix, add/support → feat,
+  mostly-docs / mostly-ci   no code changed: the kind most of the files are
+  subject-verb      code changed: the subject's first word (fix/handle/prevent → fix, add/support → feat,
                     rename/move/extract/simplify → refactor, optimize → perf, format → style)
   subject-word      a telling word elsewhere in the subject (error, crash, missing, when, not → fix; …)
-  small-addition    "add …" of under ten lines to existing code, no docs, no new file → fix
-  documented-and-tested   source, tests and docs changed together → feat
   body-feature      the body announces a new option, command, or what users can now do → feat
-  renames-only / new-files / source-change   what the files did: refactor / feat / fix
+  small-addition    "add …" of under ten lines to existing code, no docs, no new file → fix
+  documented-and-tested   code, tests and docs changed together → feat
+  imports-only / logging-only   every changed line is an import / a logging call → refactor
+  new-files / source-change     what the files did: feat / fix
 
 A commit that fits none gets no type: better none than a wrong `chore`.
 """
