@@ -43,7 +43,7 @@ concurrency = 8
 
 
 def run() -> list[Result]:
-    from tests.provider_server import ProviderServer, refused_url
+    from tests.support.provider_server import ProviderServer, refused_url
 
     with ProviderServer() as server, scratch(commits=1) as repo:
         closed_cfg, open_cfg = (_config(repo, name, refused_url(), server.url, n) for name, n in (("closed", 1000),

@@ -27,7 +27,7 @@ concurrency = 8
 
 
 def run() -> list[Result]:
-    from tests.provider_server import ProviderServer
+    from tests.support.provider_server import ProviderServer
 
     with ProviderServer() as server, scratch(commits=1) as repo:
         make_commit(repo)

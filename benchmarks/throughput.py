@@ -24,7 +24,7 @@ Case = tuple[int, float]
 
 
 def run() -> list[Result]:
-    from tests.provider_server import ProviderServer
+    from tests.support.provider_server import ProviderServer
 
     trials: dict[Case, list[tuple[float, set[str]]]] = {case: [] for case in CASES}
     latencies = sorted({latency for _, latency in CASES})

@@ -11,12 +11,12 @@ import pytest
 from hypothesis import settings
 
 from stepper_cli.store import Store, open_store
-from tests.gitutil import GitRepo
+from tests.support.gitutil import GitRepo
 
 if TYPE_CHECKING:
-    from tests.provider_server import ProviderServer
+    from tests.support.provider_server import ProviderServer
 
-pytest_plugins = ["tests.redis_server", "tests.provider_server"]
+pytest_plugins = ["tests.support.redis_server", "tests.support.provider_server"]
 
 # Property tests must not flake on a busy 2-core machine: no per-example deadline, and in CI a fixed
 # seed so a run is repeatable (locally, random search keeps finding new cases).
@@ -55,7 +55,7 @@ def repo(tmp_path: Path) -> GitRepo:
 @pytest.fixture
 def server() -> Iterator[ProviderServer]:
     """A loopback server speaking every provider protocol (its `hang` scenario gives up after 1 s)."""
-    from tests.provider_server import ProviderServer
+    from tests.support.provider_server import ProviderServer
 
     with ProviderServer(hang_seconds=1.0) as s:
         yield s

@@ -1,0 +1,1 @@
+"""Shared test kits: real git repos, the loopback provider server, redis-server, CLI runners."""
