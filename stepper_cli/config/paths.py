@@ -53,15 +53,20 @@ def user_config_path() -> Path:
 def _ensure_home(home: Path) -> Path:
     try:
         home.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
-        fd = os.open(home, os.O_RDONLY | _DIRECTORY | _CLOEXEC)
-        try:
-            _own_or_refuse(home, os.fstat(fd), "folder")
-            _tighten_fd(fd, DIR_MODE)
-        finally:
-            os.close(fd)
+        _claim_folder(home, follow=True)
     except OSError as exc:
         raise home_error(home, exc) from exc
     return home
+
+
+def _claim_folder(path: Path, *, follow: bool) -> None:
+    """Check that path is a folder of this user (not a link, unless follow) and make it 0700."""
+    fd = os.open(path, os.O_RDONLY | _DIRECTORY | _CLOEXEC | (0 if follow else NOFOLLOW))
+    try:
+        _own_or_refuse(path, os.fstat(fd), "folder")
+        _tighten_fd(fd, DIR_MODE)
+    finally:
+        os.close(fd)
 
 
 def ensure_dir(path: Path) -> Path:
@@ -77,12 +82,7 @@ def ensure_dir(path: Path) -> Path:
         try:
             with contextlib.suppress(FileExistsError):
                 os.mkdir(current, DIR_MODE)
-            fd = os.open(current, os.O_RDONLY | _DIRECTORY | NOFOLLOW | _CLOEXEC)
-            try:
-                _own_or_refuse(current, os.fstat(fd), "folder")
-                _tighten_fd(fd, DIR_MODE)
-            finally:
-                os.close(fd)
+            _claim_folder(current, follow=False)
         except OSError as exc:
             raise home_error(current, exc) from exc
     return path

@@ -16,18 +16,18 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 
-from ..store.base import JSON, Store, Updater, Write
+from ..store.base import JSON, Store, Updater, Wrapped, Write
 
 DEFERRED = ("job:", "report:", "alias:", "metric:")
 
 
-class BatchingStore(Store):
+class BatchingStore(Wrapped):
     """A store that defers one thread's job bookkeeping to the end of `collect()`; reads see those writes."""
 
     def __init__(self, inner: Store) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self._local = threading.local()
 
     @contextlib.contextmanager
@@ -77,27 +77,6 @@ class BatchingStore(Store):
         # The batch's own sum for the key, not the stored total: reading it would cost a query per counter,
         # and counting (`store.counters.count`) never looks at the answer.
         return sum(w.amount for w in pending if w.key == key and w.kind == "incr")
-
-    def write_many(self, writes: Sequence[Write]) -> list[JSON | float | None]:
-        return self.inner.write_many(writes)
-
-    def delete(self, key: str) -> bool:
-        return self.inner.delete(key)
-
-    def add(self, key: str, value: JSON, ttl: float | None = None) -> bool:
-        return self.inner.add(key, value, ttl)
-
-    def scan(self, prefix: str) -> Iterator[tuple[str, JSON]]:
-        return self.inner.scan(prefix)
-
-    def clear(self, prefix: str = "") -> int:
-        return self.inner.clear(prefix)
-
-    def close(self) -> None:
-        self.inner.close()
-
-    def describe(self) -> str:
-        return self.inner.describe()
 
 
 def _after(write: Write, value: JSON | None) -> JSON | None:

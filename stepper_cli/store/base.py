@@ -170,3 +170,43 @@ def counter_value(value: JSON | None, key: str) -> float:
     if isinstance(number, bool) or not isinstance(number, int | float):
         raise TypeError(f"the store entry '{key}' is not a counter")
     return float(number)
+
+
+class Wrapped(Store):
+    """A store that hands every call to an inner store: the base of stores that watch or defer some calls."""
+
+    def __init__(self, inner: Store) -> None:
+        self.inner = inner
+
+    def get(self, key: str) -> JSON | None:
+        return self.inner.get(key)
+
+    def put(self, key: str, value: JSON, ttl: float | None = None) -> None:
+        self.inner.put(key, value, ttl)
+
+    def delete(self, key: str) -> bool:
+        return self.inner.delete(key)
+
+    def update(self, key: str, fn: Updater, ttl: float | None = None) -> JSON | None:
+        return self.inner.update(key, fn, ttl)
+
+    def add(self, key: str, value: JSON, ttl: float | None = None) -> bool:
+        return self.inner.add(key, value, ttl)
+
+    def incr(self, key: str, amount: float = 1.0) -> float:
+        return self.inner.incr(key, amount)
+
+    def write_many(self, writes: Sequence[Write]) -> list[JSON | float | None]:
+        return self.inner.write_many(writes)
+
+    def scan(self, prefix: str) -> Iterator[tuple[str, JSON]]:
+        return self.inner.scan(prefix)
+
+    def clear(self, prefix: str = "") -> int:
+        return self.inner.clear(prefix)
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def describe(self) -> str:
+        return self.inner.describe()

@@ -18,17 +18,17 @@ from stepper_cli.jobs.ledger import Ledger
 from stepper_cli.jobs.runner import JobRunner
 from stepper_cli.jobs.submit import enqueue_commits
 from stepper_cli.store import Store
-from stepper_cli.store.base import JSON, Updater, Write
+from stepper_cli.store.base import JSON, Updater, Wrapped, Write
 from tests.support.gitutil import GitRepo
 from tests.support.provider_server import ProviderServer
 from tests.support.queuekit import provider_config
 
 
-class CountingStore(Store):
+class CountingStore(Wrapped):
     """A real store that counts transactions: each write method is one, a `write_many` is one."""
 
     def __init__(self, inner: Store) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.single: Counter[str] = Counter()  # key prefix -> writes outside a batch
         self.batches: list[list[str]] = []  # the key prefixes of each write_many
 
@@ -42,9 +42,6 @@ class CountingStore(Store):
     def reset(self) -> None:
         self.single.clear()
         self.batches.clear()
-
-    def get(self, key: str) -> JSON | None:
-        return self.inner.get(key)
 
     def put(self, key: str, value: JSON, ttl: float | None = None) -> None:
         self._one(key)
@@ -69,18 +66,6 @@ class CountingStore(Store):
     def write_many(self, writes: Sequence[Write]) -> list[JSON | float | None]:
         self.batches.append([w.key.split(":")[0] for w in writes])
         return self.inner.write_many(writes)
-
-    def scan(self, prefix: str) -> Iterator[tuple[str, JSON]]:
-        return self.inner.scan(prefix)
-
-    def clear(self, prefix: str = "") -> int:
-        return self.inner.clear(prefix)
-
-    def close(self) -> None:
-        self.inner.close()
-
-    def describe(self) -> str:
-        return self.inner.describe()
 
 
 def test_write_many_applies_puts_updates_and_counters_in_order(any_store: Store) -> None:
