@@ -78,13 +78,18 @@ def test_an_enqueued_job_runs_and_its_report_lands_in_the_cache(store: Store, re
     assert len(lines) == 1 and "done" in lines[0]
 
 
-def test_a_job_whose_report_is_cached_calls_no_provider(
-    store: Store, repo: GitRepo, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def registered_job(store: Store, repo: GitRepo) -> tuple[str, Ledger, Any]:
+    """One commit, its repository registered on this machine, and a queued ledger job for it."""
     sha = repo.commit("feat: a", ("a.py", "a = 1\n"))
     ledger = Ledger(store)
     register(repo.path)
-    job = ledger.create(KEY, sha, repo.path.name, str(repo.path))
+    return sha, ledger, ledger.create(KEY, sha, repo.path.name, str(repo.path))
+
+
+def test_a_job_whose_report_is_cached_calls_no_provider(
+    store: Store, repo: GitRepo, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sha, ledger, job = registered_job(store, repo)
     api.generate_report(sha, repo=repo.path)  # the report arrives in the cache first
 
     def no_generation(*args: Any) -> Any:
@@ -152,10 +157,7 @@ def test_a_store_outage_mid_job_leaves_the_job_to_its_lease(
 ) -> None:
     from stepper_cli.errors import StorageError
 
-    sha = repo.commit("feat: a", ("a.py", "a = 1\n"))
-    ledger = Ledger(store)
-    register(repo.path)
-    job = ledger.create(KEY, sha, repo.path.name, str(repo.path))
+    _, ledger, job = registered_job(store, repo)
 
     def outage(*args: Any) -> Any:
         raise StorageError("Cannot reach Redis.")
