@@ -1,34 +1,27 @@
-"""Python symbols of one changed file: the `ast` of its new revision, read against the diff's changed lines.
+"""Python symbols of one changed file: the definitions of its new revision, read against the diff's changed lines.
 
-The new text is parsed once; each changed line belongs to the innermost function or class around it (a
-class changes only through its own lines, not through a method's). A definition whose `def` line is new
-was added; a `def` line removed with no definition of that name left was removed; a removed `def` line
-with an added one beside it, same indentation and same signature, was renamed. Lines outside every
-definition are the module's imports or its other module-level code. Parsing one side, not two, keeps a
-range of commits cheap (a commit rewriting ten modules costs ten parses).
+The definitions of the new text are read once (pyscan.py reads them from its lines, and its `ast` decides
+whatever that reader is not sure of: pydefs.py); each changed line belongs to the innermost function or
+class around it (a class changes only through its own lines, not through a method's). A definition whose
+`def` line is new was added; a `def` line removed with no definition of that name left was removed; a
+removed `def` line with an added one beside it, same indentation and same signature, was renamed. Lines
+outside every definition are the module's imports or its other module-level code. Reading one side, not two, keeps a
+range of commits cheap (a commit rewriting ten modules costs ten readings).
 """
 
 from __future__ import annotations
 
-import ast
 import re
 from dataclasses import dataclass
 
+from .pydefs import Def, Definitions, ast_definitions
+from .pyscan import scan_definitions
 from .symbols import SymbolChanges
 
 _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,\d+)? @@")
 _DEF = re.compile(r"^([ \t]*)(?:async[ \t]+)?(def|class)[ \t]+([A-Za-z_]\w*)(.*)$")
 _IMPORT = re.compile(r"^\s*(?:from\s+\S+\s+import\b|import\s)")
 _SCAFFOLD = re.compile(r"^\s*(?:#|@|try:|finally:|else:|except\b|pass\b)")  # says nothing by itself
-
-
-@dataclass(frozen=True, slots=True)
-class _Def:
-    name: str  # qualified: Class.method
-    start: int  # first line, decorators included
-    end: int
-    line: int  # the `def` / `class` line
-    is_class: bool
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,47 +102,23 @@ def _changed(diff: str) -> list[_Changed]:
     return found
 
 
-def _definitions(text: str) -> tuple[list[_Def], list[tuple[int, int]]] | None:
-    """The module's definitions, and the line spans of its imports (a guarded `try: import …` included)."""
-    try:
-        tree = ast.parse(text)
-    except (SyntaxError, ValueError, RecursionError, MemoryError):
-        return None
-    found: list[_Def] = []
-    imports = [(n.lineno, n.end_lineno or n.lineno) for n in tree.body if _is_import(n)]
-
-    def visit(body: list[ast.stmt], prefix: str, depth: int) -> None:
-        for node in body:
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
-                start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
-                is_class = isinstance(node, ast.ClassDef)
-                found.append(_Def(f"{prefix}{node.name}", start, node.end_lineno or node.lineno, node.lineno, is_class))
-                if is_class and depth < 2:
-                    visit(node.body, f"{prefix}{node.name}.", depth + 1)
-
-    visit(tree.body, "", 0)
-    return found, imports
+def _definitions(text: str) -> Definitions | None:
+    """The module's definitions and import spans: read from its lines, or from its `ast` when that reading is
+    not sure of the text (None: it does not parse)."""
+    found = scan_definitions(text)
+    return found if found is not None else ast_definitions(text)
 
 
-def _is_import(node: ast.stmt) -> bool:
-    if isinstance(node, ast.Import | ast.ImportFrom):
-        return True
-    if isinstance(node, ast.Try | ast.If):
-        body = [*node.body, *node.orelse, *(n for h in getattr(node, "handlers", []) for n in h.body)]
-        return bool(body) and all(isinstance(n, ast.Import | ast.ImportFrom | ast.Pass) for n in body)
-    return False
-
-
-def _owners(defs: list[_Def], lines: int) -> list[_Def | None]:
+def _owners(defs: list[Def], lines: int) -> list[Def | None]:
     """For each line of the new text, the deepest definition around it (definitions come outer first, so
     an inner one paints over its class)."""
-    owner: list[_Def | None] = [None] * lines
+    owner: list[Def | None] = [None] * lines
     for d in defs:
         owner[d.start : d.end + 1] = [d] * (d.end + 1 - d.start)
     return owner
 
 
-def _qualify_removed(changed_lines: list[_Changed], defs: list[_Def]) -> list[str]:
+def _qualify_removed(changed_lines: list[_Changed], defs: list[Def]) -> list[str]:
     """The qualified names on removed `def`/`class` lines: a class around them in the new text, or one removed
     just before them with less indentation."""
     names = []
@@ -168,14 +137,14 @@ def _qualify_removed(changed_lines: list[_Changed], defs: list[_Def]) -> list[st
     return names
 
 
-def _class_around(defs: list[_Def], at: int, indent: int) -> str:
+def _class_around(defs: list[Def], at: int, indent: int) -> str:
     if not indent:
         return ""
     around = [d for d in defs if d.is_class and d.start <= at - 1 <= d.end]
     return around[-1].name if around else ""
 
 
-def _renames(changed_lines: list[_Changed], defs: list[_Def]) -> list[tuple[str, str]]:
+def _renames(changed_lines: list[_Changed], defs: list[Def]) -> list[tuple[str, str]]:
     """A removed `def` line and an added one at the same place, same indentation and same rest of line."""
     removed = [(c, m) for c in changed_lines if c.sign == "-" and (m := _DEF.match(c.text))]
     added = [(c, m) for c in changed_lines if c.sign == "+" and (m := _DEF.match(c.text))]
