@@ -7,11 +7,10 @@ of, and this one decides for any other text (None: the text does not parse).
 from __future__ import annotations
 
 import ast
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class Def:
+class Def(NamedTuple):
     """A function or class: module-level, or in a class body (two classes deep at most)."""
 
     name: str  # qualified: Class.method

@@ -114,26 +114,32 @@ class _Scan:
         for statement in _statements_at(indent).finditer(self.code, start, end):
             text = statement.group(1)
             first = self._line_at(statement.start())
-            if depth == 0 and self._clause(statement, text, first):
-                continue
-            if depth == 0:
-                self._close_guard()
-            if text[0] == "@":
-                if _DECORATOR_BREAK.match(text):
-                    raise Unsure
-                self.decorated = self.decorated or first
+            header = _HEADER.match(text)
+            if header is None:
+                self._statement(statement, text, first, depth)
             else:
-                header = _HEADER.match(text)
-                if header:
-                    self._define(statement, header, first, prefix, depth)
-                elif self.decorated:
-                    raise Unsure  # a decorator on something else
-                elif depth == 0:
-                    self._imports(text, first, self._line_at(statement.end()))
+                if self.guard is not None and depth == 0:
+                    self._close_guard()
+                self._define(statement, header, first, prefix, depth)
             self.last = self._line_at(statement.end())
 
+    def _statement(self, statement: re.Match[str], text: str, first: int, depth: int) -> None:
+        """A statement other than a definition: a decorator, an import, a clause of a module-level `if`/`try`."""
+        if depth == 0 and self._clause(statement, text, first):
+            return
+        if depth == 0:
+            self._close_guard()
+        if text[0] == "@":
+            if _DECORATOR_BREAK.match(text):
+                raise Unsure
+            self.decorated = self.decorated or first
+        elif self.decorated:
+            raise Unsure  # a decorator on something else
+        elif depth == 0:
+            self._imports(text, first, self._line_at(statement.end()))
+
     def _define(self, statement: re.Match[str], header: re.Match[str], first: int, prefix: str, depth: int) -> None:
-        name, is_class, start = f"{prefix}{header.group(2)}", header.group(1) == "class", self.decorated or first
+        name, is_class, start = prefix + header.group(2), header.group(1) == "class", self.decorated or first
         self.decorated = 0
         if self._has_block(statement) and is_class and depth < 2:  # its methods come after it
             index = len(self.found)
@@ -145,8 +151,9 @@ class _Scan:
 
     def _has_block(self, statement: re.Match[str]) -> bool:
         """Whether a statement has a block of its own (a header that ends in a colon must)."""
-        block = statement.end() > statement.end(1)
-        if block != (self.code[statement.end(1) - 1] == ":"):
+        header_end = statement.end(1)
+        block = statement.end() > header_end
+        if block != (self.code[header_end - 1] == ":"):
             raise Unsure
         return block
 
@@ -203,10 +210,8 @@ class _Scan:
         self.guard = None
 
     def _line_at(self, place: int) -> int:
-        if place >= self.at:
-            self.line += self.code.count("\n", self.at, place)
-        else:
-            self.line -= self.code.count("\n", place, self.at)
+        """The line of a place at or after the last one asked about (the reading only moves forward)."""
+        self.line += self.code.count("\n", self.at, place)
         self.at = place
         return self.line
 

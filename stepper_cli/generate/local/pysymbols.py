@@ -12,7 +12,6 @@ range of commits cheap (a commit rewriting ten modules costs ten readings).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from .pydefs import Def, Definitions, ast_definitions
 from .pyscan import scan_definitions
@@ -24,11 +23,10 @@ _IMPORT = re.compile(r"^\s*(?:from\s+\S+\s+import\b|import\s)")
 _SCAFFOLD = re.compile(r"^\s*(?:#|@|try:|finally:|else:|except\b|pass\b)")  # says nothing by itself
 
 
-@dataclass(frozen=True, slots=True)
-class _Changed:
-    sign: str  # "+" or "-"
-    at: int  # the new revision's line (for a removed line: the line that now follows it)
-    text: str
+#: a changed line: its sign ("+" or "-"); the new revision's line (for a removed line: the line that now
+#: follows it); its text; the text read as a `def` or `class` line (None: it is not one). A plain tuple: a
+#: range of commits makes tens of thousands.
+_Changed = tuple[str, int, str, "re.Match[str] | None"]
 
 
 def python_symbols(path: str, new: str | None, diff: str) -> SymbolChanges | None:
@@ -41,28 +39,28 @@ def python_symbols(path: str, new: str | None, diff: str) -> SymbolChanges | Non
         return None
     defs, imports = parsed
     owner = _owners(defs, new.count("\n") + 2)
-    plus = {c.at for c in changed_lines if c.sign == "+"}
+    plus = {at for sign, at, _, _ in changed_lines if sign == "+"}
     removed_names = _qualify_removed(changed_lines, defs)
     redefined = set(removed_names)  # a `def` line rewritten: a changed signature
     added = [d.name for d in defs if d.line in plus and d.name not in redefined]
     touched: dict[str, None] = {}
     module: dict[str, None] = {}
-    for c in _outside_removed_definitions(changed_lines):
-        removed_module_line = c.sign == "-" and c.text[:1] not in " \t"
-        at = c.at - 1 if c.sign == "-" and not removed_module_line else c.at
-        inner = None if removed_module_line or not 0 <= at < len(owner) else owner[at]
-        if inner is not None and not (c.sign == "+" and c.at == inner.line and inner.name not in redefined):
+    for sign, at, text, definition in _outside_removed_definitions(changed_lines):
+        removed_module_line = sign == "-" and text[:1] not in " \t"
+        place = at - 1 if sign == "-" and not removed_module_line else at
+        inner = None if removed_module_line or not 0 <= place < len(owner) else owner[place]
+        if inner is not None and not (sign == "+" and at == inner.line and inner.name not in redefined):
             touched[inner.name] = None
-        elif inner is None and c.text.strip() and not _DEF.match(c.text) and not _SCAFFOLD.match(c.text):
-            in_imports = any(a <= c.at <= b or (c.sign == "-" and a <= c.at - 1 <= b) for a, b in imports)
-            module["imports" if in_imports or _IMPORT.match(c.text) else "module-level code"] = None
+        elif inner is None and text.strip() and definition is None and not _SCAFFOLD.match(text):
+            in_imports = any(a <= at <= b or (sign == "-" and a <= at - 1 <= b) for a, b in imports)
+            module["imports" if in_imports or _IMPORT.match(text) else "module-level code"] = None
     # a rename is a new name on the same body: a body that changed too makes it a removal and an addition
     renamed = [(a, b) for a, b in _renames(changed_lines, defs) if b not in touched]
     names = {d.name for d in defs}
     gone = [n for n in removed_names if n not in names and n not in dict(renamed)]
     new_names = set(added) | {b for _, b in renamed}
     changed = tuple(n for n in touched if n not in new_names)
-    whole_file = bool(defs) and all(d.line in plus for d in defs) and not any(c.sign == "-" for c in changed_lines)
+    whole_file = bool(defs) and all(d.line in plus for d in defs) and not any(c[0] == "-" for c in changed_lines)
     return SymbolChanges(
         path, tuple(n for n in added if n not in {b for _, b in renamed}), tuple(gone), tuple(renamed), changed,
         () if whole_file else tuple(sorted(module)), exact=True,
@@ -74,11 +72,13 @@ def _outside_removed_definitions(changed_lines: list[_Changed]) -> list[_Changed
     kept = []
     block: tuple[int, int] | None = None  # (place, indentation) of the removed `def` line being skipped
     for c in changed_lines:
-        found = _DEF.match(c.text) if c.sign == "-" else None
-        indent = len(c.text) - len(c.text.lstrip())
-        if block is not None and c.sign == "-" and c.at == block[0] and (not c.text.strip() or indent > block[1]):
-            continue
-        block = (c.at, len(found.group(1).expandtabs())) if found else None
+        sign, at, text, definition = c
+        if block is not None and sign == "-" and at == block[0]:
+            body = text.lstrip()
+            if not body or len(text) - len(body) > block[1]:
+                continue
+        found = definition if sign == "-" else None
+        block = (at, len(found.group(1).expandtabs())) if found else None
         if not found:
             kept.append(c)
     return kept
@@ -92,11 +92,11 @@ def _changed(diff: str) -> list[_Changed]:
         if line.startswith("@@"):
             hunk = _HUNK.match(line)
             at = int(hunk.group(1)) if hunk else at
-        elif at and line[:1] == "+":
-            found.append(_Changed("+", at, line[1:]))
-            at += 1
-        elif at and line[:1] == "-":
-            found.append(_Changed("-", at, line[1:]))
+        elif at and line[:1] in ("+", "-"):
+            text = line[1:]
+            found.append((line[0], at, text, _DEF.match(text) if "def" in text or "class" in text else None))
+            if line[0] == "+":
+                at += 1
         elif at and line[:1] == " ":
             at += 1
     return found
@@ -123,13 +123,12 @@ def _qualify_removed(changed_lines: list[_Changed], defs: list[Def]) -> list[str
     just before them with less indentation."""
     names = []
     classes: list[tuple[int, str]] = []  # (indentation, name) of removed class lines, as in the old text
-    for c in changed_lines:
-        found = _DEF.match(c.text) if c.sign == "-" else None
-        if not found:
+    for sign, at, _, found in changed_lines:
+        if sign != "-" or not found:
             continue
         indent, kind, name = len(found.group(1).expandtabs()), found.group(2), found.group(3)
         classes = [(i, n) for i, n in classes if i < indent]
-        owner = classes[-1][1] if classes else _class_around(defs, c.at, indent)
+        owner = classes[-1][1] if classes else _class_around(defs, at, indent)
         qualified = f"{owner}.{name}" if owner and indent else name
         if kind == "class":
             classes.append((indent, qualified))
@@ -146,16 +145,16 @@ def _class_around(defs: list[Def], at: int, indent: int) -> str:
 
 def _renames(changed_lines: list[_Changed], defs: list[Def]) -> list[tuple[str, str]]:
     """A removed `def` line and an added one at the same place, same indentation and same rest of line."""
-    removed = [(c, m) for c in changed_lines if c.sign == "-" and (m := _DEF.match(c.text))]
-    added = [(c, m) for c in changed_lines if c.sign == "+" and (m := _DEF.match(c.text))]
+    removed = [(at, m) for sign, at, _, m in changed_lines if sign == "-" and m]
+    added = [(at, m) for sign, at, _, m in changed_lines if sign == "+" and m]
     pairs = []
-    for old, o in removed:
-        for new, n in added:
-            same_place = abs(new.at - old.at) <= 1 and o.group(1) == n.group(1) and o.group(2) == n.group(2)
+    for old_at, o in removed:
+        for new_at, n in added:
+            same_place = abs(new_at - old_at) <= 1 and o.group(1) == n.group(1) and o.group(2) == n.group(2)
             if same_place and o.group(4) == n.group(4) and o.group(3) != n.group(3):
-                owner = _class_around(defs, new.at + 1, len(o.group(1)))
+                owner = _class_around(defs, new_at + 1, len(o.group(1)))
                 prefix = f"{owner}." if owner else ""
                 pairs.append((f"{prefix}{o.group(3)}", f"{prefix}{n.group(3)}"))
-                added.remove((new, n))
+                added.remove((new_at, n))
                 break
     return pairs
