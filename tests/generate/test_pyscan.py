@@ -133,6 +133,7 @@ NOT_SURE = {
     "except with a comma": "try:\n    pass\nexcept ValueError, e:\n    pass\n",
     "raise with a comma": "raise ValueError, 'bad'\n",
     "placeholder characters": "x = '\x01'\n",
+    "a NUL in a string": "x = '\x00'\n",
 }
 
 

@@ -13,14 +13,15 @@ from __future__ import annotations
 
 import re
 
+#: a comment, or a string (its prefix stays in the skeleton, just before its placeholder): after its quote, a
+#: triple-quoted string, a triple quote never closed (left as a quote: the text is not one to read), or a
+#: one-line string
 _STRING_OR_COMMENT = re.compile(
-    r"#[^\n]*|[\"']"  # a string's prefix stays in the skeleton, just before its placeholder
-    r"(?:(?<=\")\"\"(?:[^\"\\]++|\\.|\"(?!\"\"))*+\"\"\"|(?<=')''(?:[^'\\]++|\\.|'(?!''))*+'''"
-    r"|(?<=\")\"\"|(?<=')''"  # a triple quote never closed: left as a quote, so the text is not one to read
-    r"|(?<=\")(?:[^\"\\\n]++|\\.)*+\"|(?<=')(?:[^'\\\n]++|\\.)*+')",
+    r"#[^\n]*"
+    r"|\"(?:\"\"(?:[^\"\\]++|\\.|\"(?!\"\"))*+\"\"\"|\"\"|(?:[^\"\\\n]++|\\.)*+\")"
+    r"|'(?:''(?:[^'\\]++|\\.|'(?!''))*+'''|''|(?:[^'\\\n]++|\\.)*+')",
     re.S,
 )
-_PLACEHOLDER = re.compile(r"[\x00-\x03]")
 _PREFIXES = {"r", "u", "f", "b", "br", "rb", "fr", "rf"}
 _PREFIXED = re.compile(r"\x02(?<=\w\x02)")
 _NOT_PYTHON = re.compile(r"[^\t\n\x01-\x03 !#%&(->@-_a-~]")  # left outside strings: ", $, ', ?, `, non-ASCII
@@ -43,7 +44,7 @@ def skeleton(text: str) -> str:
     """The text without comments, with strings and bracketed groups as placeholders (lines kept)."""
     if "\r" in text:
         text = text.replace("\r\n", "\n")
-    if _PLACEHOLDER.search(text):
+    if "\x00" in text or "\x01" in text or "\x02" in text or "\x03" in text:  # NUL; the placeholders
         raise Unsure
     code = _STRING_OR_COMMENT.sub(_placeholder, text)
     if _NOT_PYTHON.search(code) or "<>" in code or code.count("\\") != code.count("\\\n"):

@@ -89,16 +89,18 @@ def _changed(diff: str) -> list[_Changed]:
     found: list[_Changed] = []
     at = 0
     for line in diff.splitlines():
-        if line.startswith("@@"):
+        sign = line[:1]
+        if sign == " ":
+            if at:
+                at += 1
+        elif sign in ("+", "-") and at:
+            text = line[1:]
+            found.append((sign, at, text, _DEF.match(text) if "def" in text or "class" in text else None))
+            if sign == "+":
+                at += 1
+        elif line.startswith("@@"):
             hunk = _HUNK.match(line)
             at = int(hunk.group(1)) if hunk else at
-        elif at and line[:1] in ("+", "-"):
-            text = line[1:]
-            found.append((line[0], at, text, _DEF.match(text) if "def" in text or "class" in text else None))
-            if line[0] == "+":
-                at += 1
-        elif at and line[:1] == " ":
-            at += 1
     return found
 
 
