@@ -12,7 +12,7 @@ import pytest
 
 from stepper_cli.generate.local.pydefs import ast_definitions
 from stepper_cli.generate.local.pyscan import scan_definitions
-from stepper_cli.generate.local.pysymbols import python_symbols
+from stepper_cli.generate.local.pysymbols import _definitions, python_symbols
 from tests.generate.test_analyzer_golden import load
 
 BUNDLE = Path("/work/shared/corpus/python-semantic-release.bundle")
@@ -148,3 +148,13 @@ def test_a_module_the_scanner_is_not_sure_of_is_still_read_exactly_through_its_a
     found = python_symbols("t.py", new, diff)
     assert found is not None and found.exact and found.changed == ("Tabbed.run",)
     assert python_symbols("t.py", "def broken(:\n", "@@ -1 +1 @@\n+def broken(:\n") is None
+
+
+def test_a_module_read_again_in_a_range_is_not_read_twice() -> None:
+    new = "import os\n\n\ndef kept():\n    return 1\n\n\ndef changed():\n    return 3\n"
+    first = python_symbols("m.py", new, "@@ -9 +9 @@\n-    return 2\n+    return 3\n")
+    hits = _definitions.cache_info().hits
+    again = python_symbols("m.py", new, "@@ -1 +1 @@\n-import sys\n+import os\n")  # a merge brings it again
+    assert _definitions.cache_info().hits == hits + 1
+    assert first is not None and first.changed == ("changed",) and first.module == ()
+    assert again is not None and again.changed == () and again.module == ("imports",)

@@ -12,8 +12,10 @@ range of commits cheap (a commit rewriting ten modules costs ten readings).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from functools import lru_cache
 
-from .pydefs import Def, Definitions, ast_definitions
+from .pydefs import Def, ast_definitions
 from .pyscan import scan_definitions
 from .symbols import SymbolChanges
 
@@ -104,14 +106,17 @@ def _changed(diff: str) -> list[_Changed]:
     return found
 
 
-def _definitions(text: str) -> Definitions | None:
+@lru_cache(maxsize=32)
+def _definitions(text: str) -> tuple[tuple[Def, ...], tuple[tuple[int, int], ...]] | None:
     """The module's definitions and import spans: read from its lines, or from its `ast` when that reading is
-    not sure of the text (None: it does not parse)."""
+    not sure of the text (None: it does not parse). Kept for the last few texts: in a range of commits a
+    merge brings the same files again as the commits it merges."""
     found = scan_definitions(text)
-    return found if found is not None else ast_definitions(text)
+    found = found if found is not None else ast_definitions(text)
+    return None if found is None else (tuple(found[0]), tuple(found[1]))
 
 
-def _owners(defs: list[Def], lines: int) -> list[Def | None]:
+def _owners(defs: Sequence[Def], lines: int) -> list[Def | None]:
     """For each line of the new text, the deepest definition around it (definitions come outer first, so
     an inner one paints over its class)."""
     owner: list[Def | None] = [None] * lines
@@ -120,7 +125,7 @@ def _owners(defs: list[Def], lines: int) -> list[Def | None]:
     return owner
 
 
-def _qualify_removed(changed_lines: list[_Changed], defs: list[Def]) -> list[str]:
+def _qualify_removed(changed_lines: list[_Changed], defs: Sequence[Def]) -> list[str]:
     """The qualified names on removed `def`/`class` lines: a class around them in the new text, or one removed
     just before them with less indentation."""
     names = []
@@ -138,14 +143,14 @@ def _qualify_removed(changed_lines: list[_Changed], defs: list[Def]) -> list[str
     return names
 
 
-def _class_around(defs: list[Def], at: int, indent: int) -> str:
+def _class_around(defs: Sequence[Def], at: int, indent: int) -> str:
     if not indent:
         return ""
     around = [d for d in defs if d.is_class and d.start <= at - 1 <= d.end]
     return around[-1].name if around else ""
 
 
-def _renames(changed_lines: list[_Changed], defs: list[Def]) -> list[tuple[str, str]]:
+def _renames(changed_lines: list[_Changed], defs: Sequence[Def]) -> list[tuple[str, str]]:
     """A removed `def` line and an added one at the same place, same indentation and same rest of line."""
     removed = [(at, m) for sign, at, _, m in changed_lines if sign == "-" and m]
     added = [(at, m) for sign, at, _, m in changed_lines if sign == "+" and m]
