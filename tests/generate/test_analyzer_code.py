@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -10,6 +11,7 @@ import pytest
 from stepper_cli.config.settings import EvidenceSettings
 from stepper_cli.generate.evidence import build_evidence
 from stepper_cli.generate.local.analyzer import analyze
+from stepper_cli.generate.local.codefacts import read_code
 from stepper_cli.generate.local.deps import changes, pinned_in_diff
 from stepper_cli.generate.local.pysymbols import python_symbols
 from stepper_cli.git.commits import Commit, open_repo, read_commit
@@ -247,3 +249,37 @@ def test_one_cat_file_serves_every_commit_a_reader_is_shared_by(project: GitRepo
     assert reader._proc is None
     assert reader.read([new_oid]) != {}  # a closed reader starts again when asked
     reader.close()
+
+
+class _CountingContents:
+    """The real contents of a commit, noting which blobs were asked for."""
+
+    def __init__(self, real: CommitContents, asked: list[str]) -> None:
+        self.real, self.asked = real, asked
+
+    def blobs(self, oids: Sequence[str]) -> Mapping[str, bytes]:
+        self.asked += oids
+        return self.real.blobs(oids)
+
+    def files_naming(self, words: Sequence[str]) -> Mapping[str, list[str]]:
+        return self.real.files_naming(words)
+
+    def function_contexts(self, parent: str | None, paths: Sequence[str]) -> Mapping[str, list[str]]:
+        return self.real.function_contexts(parent, paths)
+
+
+def test_a_lock_file_read_as_the_new_side_of_one_commit_is_not_read_again_as_the_old_side_of_the_next(
+    tmp_path: Path,
+) -> None:
+    repo = GitRepo.init(tmp_path / "lock")
+    lock = '{"packages": {"": {}, "node_modules/left-pad": {"version": "%s"}, "node_modules/b": {"version": "2.0.0"}}}'
+    repo.commit("Initial lock", ("package-lock.json", lock % "1.0.0"))
+    made = []
+    for version in ("1.1.0", "1.2.0"):
+        repo.write("package-lock.json", lock % version)
+        made.append(commit_all(repo, f"Bump left-pad to {version}"))
+    asked: list[str] = []
+    deps = [read_code(c, _CountingContents(CommitContents(repo.path, c.sha), asked)).deps for c in made]
+    assert [[d.describe() for d in found] for found in deps] == [["left-pad 1.0.0 → 1.1.0"], ["left-pad 1.1.0 → 1.2.0"]]
+    second = made[1].files[0]
+    assert second.new_oid in asked and second.old_oid == made[0].files[0].new_oid and asked.count(second.old_oid) <= 1

@@ -8,6 +8,8 @@ diff alone and dependency changes are not read. Work is bounded so a 5,000-file 
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -16,7 +18,7 @@ from ...git.commits import Commit, FileChange
 from ...git.userdiff import LANGUAGES
 from ..filekinds import classify
 from .committype import role
-from .deps import DepChange, changes, is_manifest, pinned_in_diff
+from .deps import DepChange, Entries, compare, entries, is_manifest, pinned_in_diff
 from .pysymbols import python_symbols
 from .release import Release, detect_release
 from .symbols import SymbolChanges, diff_symbols
@@ -27,6 +29,11 @@ MAX_PARSED_CHARS = 400_000  # a larger Python file is read from its diff instead
 MAX_PARSED_FILES = 4  # the most-changed Python files get their ast; the rest are read from the diff (a range of
 # commits rewriting ten modules each would otherwise spend most of its time parsing)
 DRIVEN = LANGUAGES - {"python"}  # languages whose function context a git driver names (Python has its ast)
+#: the entries of the last manifests read, by (path, blob id): in a range of commits the new side of a lock
+#: file is the next commit's old side, and reading a large lock file is most of a commit's cost
+_RECENT: OrderedDict[tuple[str, str], Entries | None] = OrderedDict()
+_RECENT_SIZE = 16
+_RECENT_LOCK = threading.Lock()
 
 
 class Contents(Protocol):
@@ -56,12 +63,13 @@ def read_code(commit: Commit, contents: Contents | None) -> CodeFacts:
     manifests = [f for f in commit.files if is_manifest(f.path)][:MAX_MANIFESTS]
     python = sorted((f for f in code if classify(f.path).language == "python"), key=lambda f: -(f.added + f.deleted))
     python = python[:MAX_PARSED_FILES]
-    texts = _texts(contents, python, manifests) if contents else None
+    known = _recall(manifests) if contents else {}
+    texts = _texts(contents, python, manifests, known) if contents else None
     driven = [f.path for f in code if classify(f.path).language in DRIVEN]
     parent = commit.parents[0] if commit.parents else None
     contexts = contents.function_contexts(parent, driven) if contents and driven else {}
     symbols = [s for f in code if (s := _symbols(f, texts, contexts.get(f.path)))]
-    deps = [d for f in manifests for d in _deps(f, texts)] if texts is not None else []
+    deps = [d for f in manifests for d in _deps(f, texts, known)] if texts is not None else []
     deps += [d for f in commit.files[: MAX_SYMBOL_FILES * 5] for d in pinned_in_diff(f.path, f.diff)]
     still = _still_named(symbols, contents) if contents else {}
     return CodeFacts(tuple(symbols), tuple(deps), detect_release(commit), still)
@@ -77,16 +85,25 @@ def _code_files(files: Sequence[FileChange]) -> list[FileChange]:
     return [f for f in files if id(f) in chosen]  # in the commit's own order
 
 
-def _texts(contents: Contents, python: list[FileChange], manifests: list[FileChange]) -> dict[str, str]:
-    """Python files at their new revision (pysymbols reads the old one from the diff), manifests at both."""
+def _recall(manifests: list[FileChange]) -> dict[tuple[str, str], Entries | None]:
+    """The entries already read of these manifests' sides (not of setup.py: its text is wanted for its symbols)."""
+    known = {}
+    with _RECENT_LOCK:
+        for side in ((f.path, oid) for f in manifests for oid in (f.old_oid, f.new_oid)):
+            if side in _RECENT and classify(side[0]).language != "python":
+                _RECENT.move_to_end(side)
+                known[side] = _RECENT[side]
+    return known
+
+
+def _texts(
+    contents: Contents, python: list[FileChange], manifests: list[FileChange], known: Mapping[tuple[str, str], object]
+) -> dict[str, str]:
+    """Python files at their new revision (pysymbols reads the old one from the diff), manifests at both
+    (those whose entries are known left out)."""
     oids = [f.new_oid for f in python if f.new_oid]
-    oids += [oid for f in manifests for oid in (f.old_oid, f.new_oid) if oid]
+    oids += [oid for f in manifests for oid in (f.old_oid, f.new_oid) if oid and (f.path, oid) not in known]
     return {oid: data.decode("utf-8", "replace") for oid, data in contents.blobs(oids).items()}
-
-
-def _side(texts: Mapping[str, str], oid: str) -> str | None:
-    """The text of one side ("" oid: the file does not exist there); KeyError when it could not be read."""
-    return texts[oid] if oid else None
 
 
 def _symbols(f: FileChange, texts: Mapping[str, str] | None, contexts: list[str] | None) -> SymbolChanges | None:
@@ -100,11 +117,27 @@ def _symbols(f: FileChange, texts: Mapping[str, str] | None, contexts: list[str]
     return diff_symbols(f, language, contexts)
 
 
-def _deps(f: FileChange, texts: Mapping[str, str]) -> list[DepChange]:
+def _deps(f: FileChange, texts: Mapping[str, str], known: Mapping[tuple[str, str], Entries | None]) -> list[DepChange]:
     try:
-        return changes(f.path, _side(texts, f.old_oid), _side(texts, f.new_oid))
+        return compare(f.path, _entries(f.path, f.old_oid, texts, known), _entries(f.path, f.new_oid, texts, known))
     except KeyError:
         return []
+
+
+def _entries(
+    path: str, oid: str, texts: Mapping[str, str], known: Mapping[tuple[str, str], Entries | None]
+) -> Entries | None:
+    """The entries of one side ("" oid: the file does not exist there); KeyError when it could not be read."""
+    if not oid:
+        return entries(path, None)
+    if (path, oid) in known:
+        return known[(path, oid)]
+    found = entries(path, texts[oid])
+    with _RECENT_LOCK:
+        _RECENT[(path, oid)] = found
+        while len(_RECENT) > _RECENT_SIZE:
+            _RECENT.popitem(last=False)
+    return found
 
 
 def _still_named(symbols: list[SymbolChanges], contents: Contents) -> dict[str, list[str]]:

@@ -45,12 +45,23 @@ def is_manifest(path: str) -> bool:
 
 def changes(path: str, old: str | None, new: str | None) -> list[DepChange]:
     """What changed between two texts of a manifest or lock file (None: the file is absent on that side)."""
+    return compare(path, entries(path, old), entries(path, new))
+
+
+def entries(path: str, text: str | None) -> Entries | None:
+    """The requirements and versions of one side of a manifest ({}: absent; None: it does not parse, or the
+    path is no manifest)."""
     parse = _parser(path)
-    before, after = (_safe(parse, text) for text in (old, new)) if parse else (None, None)
+    return _safe(parse, text) if parse else None
+
+
+def compare(path: str, before: Entries | None, after: Entries | None) -> list[DepChange]:
+    """The dependency changes between the entries of two sides (none when a side did not parse)."""
     if before is None or after is None:
         return []
     found: dict[tuple[str, str | None, str | None], DepChange] = {}
-    for section, name in sorted(before.keys() | after.keys(), key=lambda key: (_SECTIONS.index(key[0]), key[1])):
+    changed = {key for key, _ in before.items() ^ after.items()}  # a lock file's thousands of entries, in C
+    for section, name in sorted(changed, key=lambda key: (_SECTIONS.index(key[0]), key[1])):
         old_spec, new_spec = before.get((section, name)), after.get((section, name))
         if old_spec != new_spec:  # the same change listed in two sections is said once, in the first
             found.setdefault((name, old_spec, new_spec), DepChange(path, name, old_spec, new_spec, section))
