@@ -26,9 +26,10 @@ from .symbols import SymbolChanges, diff_symbols
 MAX_SYMBOL_FILES = 40
 MAX_MANIFESTS = 20
 MAX_PARSED_CHARS = 400_000  # a larger Python file is read from its diff instead of parsed
-MAX_PARSED_FILES = 4  # the most-changed Python files get their ast; the rest are read from the diff (a range of
-# commits rewriting ten modules each would otherwise spend most of its time parsing)
-DRIVEN = LANGUAGES - {"python"}  # languages whose function context a git driver names (Python has its ast)
+#: the most-changed Python files get their definitions read; the rest are read from the diff (a range of
+#: commits rewriting ten modules each would otherwise spend most of its time reading them)
+MAX_PARSED_FILES = 4
+DRIVEN = LANGUAGES - {"python"}  # languages whose function context a git driver names (Python has its definitions)
 #: the entries of the last manifests read, by (path, blob id): in a range of commits the new side of a lock
 #: file is the next commit's old side, and reading a large lock file is most of a commit's cost
 _RECENT: OrderedDict[tuple[str, str], Entries | None] = OrderedDict()
@@ -108,7 +109,7 @@ def _texts(
 
 def _symbols(f: FileChange, texts: Mapping[str, str] | None, contexts: list[str] | None) -> SymbolChanges | None:
     language = classify(f.path).language
-    # a Python file whose new text was read (or that is gone) is read with its ast; any other from its diff
+    # a Python file whose new text was read (or that is gone) is read with its definitions; any other from its diff
     if language == "python" and texts is not None and (f.new_oid in texts or not f.new_oid):
         new = texts.get(f.new_oid) if f.new_oid else None
         exact = python_symbols(f.path, new, f.diff) if len(new or "") <= MAX_PARSED_CHARS else None

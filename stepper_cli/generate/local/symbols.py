@@ -1,8 +1,8 @@
 """What changed in the code of one file: functions, classes and methods added, removed, renamed or changed.
 
-Python is read with its own `ast` (pysymbols.py). Other languages are read from the diff: the definitions
-on added and removed lines (`func`, `fn`, `function`, `class`, …), and the function each hunk is in, as
-git's function-context drivers name it in the hunk header.
+Python is read from its definitions (pysymbols.py: as its `ast` gives them). Other languages are read
+from the diff: the definitions on added and removed lines (`func`, `fn`, `function`, `class`, …), and the
+function each hunk is in, as git's function-context drivers name it in the hunk header.
 """
 
 from __future__ import annotations
@@ -57,7 +57,7 @@ class SymbolChanges:
     changed: tuple[str, ...] = ()
     #: module-level statements outside any definition that changed: "imports", "module-level code"
     module: tuple[str, ...] = ()
-    exact: bool = field(default=False)  # read with Python's ast, not from the diff alone
+    exact: bool = field(default=False)  # read from Python's definitions (as its ast gives them), not the diff alone
 
     def __bool__(self) -> bool:
         return bool(self.added or self.removed or self.renamed or self.changed or self.module)
