@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..report.contract import SCHEMA_VERSION
+from ..store.base import Write
 
 if TYPE_CHECKING:
     from ..git.batch import PatchIdStream
@@ -117,12 +118,16 @@ class ReportCache:
         self._stream = PatchIdStream(self.repo, todo) if len(todo) > 1 else None
         return self._stream
 
+    def own(self, sha: str, entry: Entry | None = None) -> Hit | None:
+        """The commit's own result, fresh or stale (from entry when the caller read it already): no git, no diff."""
+        entry = (self.entry(sha) if entry is None else entry) or {}
+        state = self.policy.age_state(entry, self.clock())
+        return None if state is None else Hit(entry["result"], fresh=state == "fresh")
+
     def lookup(self, sha: str) -> Hit | None:
         """The commit's result, fresh or stale; else a fresh one of the same patch (copied under this key)."""
-        entry = self.entry(sha) or {}
-        state = self.policy.age_state(entry, self.clock())
-        if state is not None:
-            return Hit(entry["result"], fresh=state == "fresh")
+        if (hit := self.own(sha)) is not None:
+            return hit
         source = self._alias_source(sha)
         if source is None:
             return None
@@ -141,7 +146,14 @@ class ReportCache:
 
     def attach_job(self, sha: str, job_id: str, is_live: Callable[[str], bool]) -> str:
         """Mark the entry pending with job_id unless a live job holds it; return the job that holds it."""
-        holder: list[str] = []
+        write, holder = self.claim(sha, job_id, is_live)
+        self._apply(write)
+        return holder()
+
+    def claim(self, sha: str, job_id: str, is_live: Callable[[str], bool]) -> tuple[Write, Callable[[], str]]:
+        """The write that marks the entry pending with job_id unless a live job holds it, and, once it is
+        written, the job that holds the entry (job_id when the claim won): for `Store.write_many`."""
+        holder: list[str] = [job_id]
 
         def attach(entry: Entry | None) -> Entry:
             current = dict(entry or {"commit": sha})
@@ -152,12 +164,19 @@ class ReportCache:
             holder[:] = [job_id]
             return {**current, "state": "pending", "job_id": job_id, "updated_at": self.clock()}
 
-        self.store.update(REPORT_PREFIX + self.key(sha), attach, self._ttl())
-        return holder[0]
+        return Write.update(REPORT_PREFIX + self.key(sha), attach, self._ttl()), lambda: holder[0]
+
+    def release(self, sha: str, job_id: str) -> Write:
+        """The write that lets go of a job that never reached the queue (`detach_job` for `Store.write_many`)."""
+        return Write.update(REPORT_PREFIX + self.key(sha), releaser(job_id, None, self.clock), self._ttl())
 
     def detach_job(self, sha: str, job_id: str) -> None:
         """Let go of a job that never reached the queue."""
-        detach(self.store, self.key(sha), job_id, ttl=self._ttl(), clock=self.clock)
+        self._apply(self.release(sha, job_id))
+
+    def _apply(self, write: Write) -> None:
+        """One update of `claim` or `release` on its own."""
+        self.store.update(write.key, write.fn or (lambda entry: entry), write.ttl)
 
     def _store_result(self, sha: str, result: dict[str, Any], fallback: bool, written_at: float) -> None:
         result = {**result, "cached": False}
@@ -193,6 +212,11 @@ def detach(
     clock: Callable[[], float] = time.time,
 ) -> None:  # fmt: skip
     """Drop job_id from the entry at key if it still names it: back to ready, or failed with error."""
+    store.update(REPORT_PREFIX + key, releaser(job_id, error, clock), ttl)
+
+
+def releaser(job_id: str, error: str | None, clock: Callable[[], float]) -> Callable[[Entry | None], Entry | None]:
+    """The update that drops job_id from an entry that still names it: back to ready, or failed with error."""
 
     def release(entry: Entry | None) -> Entry | None:
         if entry is None or entry.get("job_id") != job_id:
@@ -202,4 +226,4 @@ def detach(
             return {**rest, "state": "failed", "error": error, "updated_at": clock()}
         return {**rest, "state": "ready"} if "result" in rest else None
 
-    store.update(REPORT_PREFIX + key, release, ttl)
+    return release

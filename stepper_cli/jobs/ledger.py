@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from ..store.base import Write
+
 if TYPE_CHECKING:
     from ..store import Store
 
@@ -43,22 +45,33 @@ class Ledger:
         self, key: str, commit: str, repo_name: str, repo_path: str, priority: int = 0, patch_id: str | None = None
     ) -> Job:
         """Record a new queued job (with the commit's patch-id when the enqueue already knew it)."""
-        job: Job = {
+        job = self.record(key, commit, repo_name, repo_path, priority, patch_id)
+        self.store.put(JOB_PREFIX + job["job_id"], job)
+        return job
+
+    def record(
+        self, key: str, commit: str, repo_name: str, repo_path: str, priority: int = 0, patch_id: str | None = None
+    ) -> Job:
+        """A new queued job's record, not stored yet (`create` stores it; a range writes many in one transaction)."""
+        return {
             "job_id": new_job_id(), "state": "queued", "key": key, "commit": commit, "repo": repo_name,
             "repo_path": repo_path, "priority": priority, "patch_id": patch_id, "created_at": self.clock(),
             "started_at": None,
             "finished_at": None, "attempts": 0, "worker": None, "lease_until": None, "not_before": None,
             "provider": None, "fallback": None, "error": None, "result": None,
         }  # fmt: skip
-        self.store.put(JOB_PREFIX + job["job_id"], job)
-        return job
+
+    def staged(self, job: Job, keep: Callable[[], bool]) -> Write:
+        """The write of a new job's record for `Store.write_many`, storing it only if keep() when it is written
+        (after the claim of the job's cache entry, in the same transaction); else no record is left."""
+        return Write.update(JOB_PREFIX + job["job_id"], lambda _: job if keep() else None)
+
+    def dropped(self, job_id: str) -> Write:
+        """The write that forgets a job whose message never reached the queue (`discard` for `Store.write_many`)."""
+        return Write.update(JOB_PREFIX + job_id, lambda _: None)
 
     def get(self, job_id: str) -> Job | None:
         return self.store.get(JOB_PREFIX + job_id)
-
-    def discard(self, job_id: str) -> None:
-        """Forget a job that never went on the queue."""
-        self.store.delete(JOB_PREFIX + job_id)
 
     def is_live(self, job_id: str) -> bool:
         """Whether the job is queued or running."""

@@ -1,14 +1,20 @@
-"""Enqueue one commit: "cached" (fresh report), "stale" (stale report, one refresh queued), "duplicate"
-(a job already holds the key) or "queued" (a new job).
+"""Enqueue commits: each is "cached" (a fresh report of its own), "stale" (a stale one, one refresh queued),
+"duplicate" (a job already holds the key) or "queued" (a new job).
 
-Shared by the library (`api.enqueue_report`) and the lean CLI path (`cli.fast`); standard library only.
-The ledger record is written first, then the cache entry names it (an atomic claim of the key, which is the
-dedupe), then the message goes on the queue; if the push fails, both are undone.
+Shared by the library (`api.enqueue_report`) and the lean CLI path (`cli.lean.enqueue`); standard library only.
+An enqueue reads no diff: it looks up each commit's own cache entry (a store read), and a commit whose patch
+matches an already reported one (a rebase, a cherry-pick) is queued like any other; the worker that runs its
+job finds the report of the same patch and copies it without asking a provider.
+
+Every job of a call (one commit, or a whole range) is recorded in ONE store transaction: for each commit the
+cache entry is claimed (the atomic claim of the key, which is the dedupe) and the ledger record is written
+only if the claim won; the cache-hit counters go in the same transaction. Then the messages go on the queue
+together; if that fails, every job of the call is undone (one more transaction).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -19,7 +25,8 @@ if TYPE_CHECKING:
     from ..generate.snapshot import EnqueueSettings
     from ..git.commits import Repo
     from ..store import Store
-    from .ledger import Ledger
+    from ..store.base import Write
+    from .ledger import Job, Ledger
 
 Status = Literal["cached", "stale", "duplicate", "queued"]
 REFRESH_PRIORITY = -10  # stale refreshes wait behind new commits
@@ -39,91 +46,94 @@ class EnqueueResult:
         return {"status": self.status, "job_id": self.job_id, "commit": self.commit, "cache_key": self.cache_key}
 
 
-def enqueue_sha(cache: ReportCache, ledger: Ledger, push: Push, sha: str, priority: int = 0) -> EnqueueResult:
-    """Enqueue the report of one resolved commit unless the cache or a live job already covers it."""
-    key = cache.key(sha)
-    hit = cache.lookup(sha) if cache.enabled else None
-    if hit is not None and hit.fresh:
-        return EnqueueResult("cached", None, sha, key)
-    if hit is not None:
-        priority = min(priority, REFRESH_PRIORITY)
-    repo = cache.repo
-    job = ledger.create(key, sha, repo.name, str(repo.root), priority, cache.patch_ids.get(sha))
-    holder = cache.attach_job(sha, job["job_id"], ledger.is_live)
-    if holder != job["job_id"]:
-        ledger.discard(job["job_id"])
-        return EnqueueResult("stale" if hit else "duplicate", holder, sha, key)
-    try:
-        push(job["job_id"], priority)
-    except (StepperError, OSError):
-        _undo(cache, ledger, sha, job["job_id"])
-        raise
-    return EnqueueResult("stale" if hit else "queued", job["job_id"], sha, key)
+@dataclass(frozen=True)
+class _Claim:
+    """A commit that needs a job: the job's record, whether a stale report stands, and (once the transaction
+    ran) the job that holds the commit's cache entry."""
 
+    sha: str
+    job: Job
+    stale: bool
+    holder: Callable[[], str]
 
-def count_answers(store: Store, results: list[EnqueueResult]) -> None:
-    """Count a cached answer as a cache hit, fresh or stale, as `report` does (a queued job's miss is counted
-    by the worker that generates it)."""
-    from ..store.counters import count
+    def won(self) -> bool:
+        """Whether this job holds the cache entry (known once the transaction ran)."""
+        return bool(self.holder() == self.job["job_id"])
 
-    for status, label in (("cached", "fresh"), ("stale", "stale")):  # one write each, for a whole range
-        if answered := sum(r.status == status for r in results):
-            count(store, "cache_hits_total", float(answered), status=label)
-
-
-def _undo(cache: ReportCache, ledger: Ledger, sha: str, job_id: str) -> None:
-    """Forget a job whose message never reached the queue."""
-    cache.detach_job(sha, job_id)
-    ledger.discard(job_id)
-
-
-def _enqueue_range(cache: ReportCache, ledger: Ledger, url: str, shas: list[str], priority: int) -> list[EnqueueResult]:
-    """Enqueue many commits with their messages in one queue transaction, pushed once the jobs are recorded (if
-    that fails, every job of the range is undone)."""
-    from . import transport as queue
-
-    messages: list[tuple[str, int]] = []
-    results = [enqueue_sha(cache, ledger, lambda job_id, prio: messages.append((job_id, prio)), sha, priority)
-               for sha in shas]  # fmt: skip
-    try:
-        queue.push_many(url, messages)
-    except (StepperError, OSError):
-        pushed = {job_id for job_id, _ in messages}
-        for result in results:
-            if result.job_id in pushed:
-                _undo(cache, ledger, result.commit, result.job_id)
-        raise
-    return results
+    def result(self, key: str) -> EnqueueResult:
+        return EnqueueResult("stale" if self.stale else "queued" if self.won() else "duplicate", self.holder(),
+                             self.sha, key)  # fmt: skip
 
 
 def enqueue_commits(
     repo: Repo, conf: EnqueueSettings, shas: list[str], priority: int = 0, *, store: Store | None = None,
     push: Push | None = None,
 ) -> list[EnqueueResult]:  # fmt: skip
-    """Enqueue resolved commits of one repository with the store and queue that conf names."""
+    """Enqueue resolved commits of one repository with the store and queue that conf names (`push`, when given,
+    puts each message on the queue instead)."""
     from ..cache.reports import ReportCache
     from ..store import open_store
-    from . import transport as queue
     from .ledger import Ledger
     from .registry import register
 
     register(repo.root)  # before any job exists: this machine's workers run jobs of registered repositories only
     target = open_store(conf.queue_url) if store is None else store
-    ids = None
     try:
-        cache = ReportCache(target, repo, conf.templates, conf.policy)
-        # a range: every patch id from one git stream, computed while the jobs are recorded
-        if len(shas) > 1 and cache.enabled:
-            ids = cache.stream_patch_ids(cache.missing(shas))
-        if push is not None or len(shas) < 2:
-            send = push or (lambda job_id, prio: queue.push(conf.queue_url, job_id, prio))
-            results = [enqueue_sha(cache, Ledger(target), send, sha, priority) for sha in shas]
-        else:
-            results = _enqueue_range(cache, Ledger(target), conf.queue_url, shas, priority)
-        count_answers(target, results)
-        return results
+        cache, ledger = ReportCache(target, repo, conf.templates, conf.policy), Ledger(target)
+        answers, claims, writes = _plan(cache, ledger, shas, priority)
+        target.write_many(writes)
+        results = {sha: EnqueueResult(status, None, sha, cache.key(sha)) for sha, status in answers.items()}
+        results.update((c.sha, c.result(cache.key(c.sha))) for c in claims)
+        won = [c for c in claims if c.won()]
+        try:
+            _send(conf.queue_url, push, [(c.job["job_id"], c.job["priority"]) for c in won])
+        except (StepperError, OSError):
+            target.write_many(
+                [w for c in won for w in (cache.release(c.sha, c.job["job_id"]), ledger.dropped(c.job["job_id"]))]
+            )
+            raise
+        return [results[sha] for sha in shas]
     finally:
-        if ids is not None:
-            ids.close()
         if store is None:
             target.close()
+
+
+def _plan(
+    cache: ReportCache, ledger: Ledger, shas: Iterable[str], priority: int
+) -> tuple[dict[str, Status], list[_Claim], list[Write]]:
+    """What each commit needs, from store reads only: its answer from the cache, or a claim; and the writes of
+    the one transaction that records the claims and counts the answers."""
+    from ..store.base import Write
+    from ..store.counters import metric_key
+
+    answers: dict[str, Status] = {}
+    claims: list[_Claim] = []
+    writes: list[Write] = []
+    for sha in shas:
+        hit = cache.own(sha) if cache.enabled else None
+        if hit is not None and hit.fresh:
+            answers[sha] = "cached"
+            continue
+        job = ledger.record(cache.key(sha), sha, cache.repo.name, str(cache.repo.root),
+                            priority if hit is None else min(priority, REFRESH_PRIORITY))  # fmt: skip
+        claim, holder = cache.claim(sha, job["job_id"], ledger.is_live)
+        claims.append(new := _Claim(sha, job, hit is not None, holder))
+        writes += [claim, ledger.staged(job, new.won)]  # the record only if the claim won
+    # a cached answer, fresh or stale, counts as a cache hit, as in `report` (a queued job's miss is counted by
+    # the worker that generates it): one write per series, in the same transaction
+    for label, answered in (("fresh", len(answers)), ("stale", sum(c.stale for c in claims))):
+        if answered:
+            writes.append(Write.incr(metric_key("cache_hits_total", {"status": label}), float(answered)))
+    return answers, claims, writes
+
+
+def _send(url: str, push: Push | None, messages: list[tuple[str, int]]) -> None:
+    """Put the messages (job id, priority) on the queue: in one queue transaction, or through `push`."""
+    from . import transport as queue
+
+    if push is None:
+        if messages:
+            queue.push_many(url, messages)
+        return
+    for job_id, priority in messages:
+        push(job_id, priority)

@@ -146,6 +146,7 @@ def test_a_50_commit_range_starts_as_many_git_processes_as_a_10_commit_one(fifty
     assert {name: len(lines) for name, lines in many.items()} == {name: len(lines) for name, lines in ten.items()}
     # the lean try, then the full command (one cat-file reads the file contents the local analyzer parses)
     assert all(len(lines) <= 14 for lines in many.values()), many
+    assert not any("diff-tree" in line or "patch-id" in line for line in many["enqueue, nothing cached"])
     warm = many["warm report"] + many["warm report, full command"]
     assert not any("diff-tree" in line or "patch-id" in line for line in warm)  # a warm range reads no diff
 

@@ -157,20 +157,29 @@ def test_fifty_enqueue_processes_at_once_make_fifty_jobs(repo: GitRepo) -> None:
     assert [j["state"] for j in jobs()] == ["done"] * 51
 
 
-def test_a_rebased_commit_reuses_its_report(repo: GitRepo) -> None:
+def test_a_rebased_commit_reuses_its_report(repo: GitRepo, with_provider: ProviderServer) -> None:
+    """The enqueue reads no diff, so a rebased commit is queued; its job finds the report of the same patch and
+    copies it, asking no provider."""
     repo.commit("init", ("base.txt", "base\n"))
     repo.git("checkout", "-q", "-b", "topic")
     old = repo.commit("feat: topic", ("topic.py", "x = 1\n"))
     enqueue(repo)
     burst(repo)
+    asked = len(with_provider.requests)
     repo.git("checkout", "-q", "main")
     repo.commit("docs: other", ("other.md", "other\n"))
     repo.git("checkout", "-q", "topic")
     repo.git("rebase", "-q", "main")
-    assert repo.head() != old
-    reused = enqueue(repo)
-    assert reused["status"] == "cached" and reused["commit"] == repo.head()
-    assert len(jobs()) == 1
+    assert repo.head() != old and asked > 0
+    rebased = enqueue(repo)
+    assert rebased["status"] == "queued" and rebased["commit"] == repo.head()
+    assert "1 done" in burst(repo)
+    done = {j["commit"]: j for j in jobs()}
+    assert len(with_provider.requests) == asked and done[repo.head()]["state"] == "done"
+    copied, source = done[repo.head()]["result"], done[old]["result"]
+    assert copied["cached"] is True and copied["provider"] == "primary" == source["provider"]
+    assert {**copied, "commit": old, "cached": False} == source
+    assert enqueue(repo)["status"] == "cached"
 
 
 def test_status_wait_follows_a_job_and_times_out_without_a_worker(repo: GitRepo, tmp_path: Path) -> None:
