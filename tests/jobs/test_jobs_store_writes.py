@@ -170,3 +170,21 @@ def test_a_cached_job_is_two_writes_and_a_failed_job_too(
     failed = Ledger(store).get(failing)
     assert failed is not None and failed["state"] == "failed" and "bad object" in failed["error"]
     assert counting.transactions == 2 and set(counting.batches[0]) == {"report", "job", "metric"}
+
+
+def test_an_enqueue_of_a_range_is_one_transaction_and_a_duplicate_leaves_no_record(
+    repo: GitRepo, any_store: Store
+) -> None:
+    shas = [repo.commit(f"feat: {n}", (f"{n}.py", f"n = {n}\n")) for n in range(6)]
+    ctx = api.open_context(repo.path)
+    conf = remember(ctx.repo.root, ctx.config)
+    ctx.close()
+    counting, pushed = CountingStore(any_store), []
+    first = enqueue_commits(ctx.repo, conf, shas[:3], store=counting, push=lambda job_id, _: pushed.append(job_id))
+    assert [r.status for r in first] == ["queued"] * 3 and pushed == [r.job_id for r in first]
+    assert counting.transactions == 1 and sorted(counting.batches[0]) == ["job"] * 3 + ["report"] * 3
+    counting.reset()
+    again = enqueue_commits(ctx.repo, conf, shas, store=counting, push=lambda job_id, _: pushed.append(job_id))
+    assert [r.status for r in again] == ["duplicate"] * 3 + ["queued"] * 3
+    assert [r.job_id for r in again[:3]] == [r.job_id for r in first] and pushed[3:] == [r.job_id for r in again[3:]]
+    assert counting.transactions == 1 and {j["job_id"] for j in Ledger(any_store).jobs()} == set(pushed)
