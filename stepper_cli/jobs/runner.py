@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from ..cache.reports import detach
 from ..errors import RateLimited, StepperError, StorageError
 from ..git.commits import shown
+from .ahead import Ahead
 from .batch import BatchingStore
 from .checks import JobGate
 from .ledger import Job, Ledger
@@ -28,6 +29,8 @@ from .transport import Deferred
 
 if TYPE_CHECKING:
     from ..generate.context import Context
+    from ..generate.pipeline import ReportOptions
+    from ..report.model import ReportResult
     from ..store import Store
 
 MAX_DEFERRALS = 5  # after this many rate-limited runs the chain may fall back instead
@@ -56,8 +59,9 @@ class JobRunner:
         self.gate = JobGate() if gate is None else gate
         self.ledger = Ledger(self.store)
         self.inflight: set[str] = set()
+        self.ahead = Ahead()  # git streams over the queued commits, which the keeper tells it
         self.counts: Counter[str] = Counter()
-        self._lock = threading.Lock()
+        self._lock, self._opening = threading.Lock(), threading.Lock()
         self._contexts: dict[str, tuple[str, Context, float]] = {}  # path -> (fingerprint, context, checked at)
 
     def __call__(self, job_id: str) -> None:
@@ -88,7 +92,7 @@ class JobRunner:
             self._after(ending.ctx, ending.job, ending.result)
 
     def _attempt(self, job: Job, started: float) -> _Ending:
-        from ..generate.pipeline import ReportOptions, report_for_sha
+        from ..generate.pipeline import ReportOptions
 
         refusal = self.gate.refusal(job)
         if refusal is not None:  # no git, no provider, no cache entry touched (its key is not trusted either)
@@ -96,10 +100,10 @@ class JobRunner:
         ctx: Context | None = None
         try:
             ctx = self.context(job["repo_path"])
-            if job.get("patch_id"):  # computed by the enqueue: spares two git processes
-                ctx.patch_ids[job["commit"]] = job["patch_id"]
-            options = ReportOptions(defer_rate_limits=job["attempts"] <= MAX_DEFERRALS)
-            data = report_for_sha(ctx, job["commit"], options).to_json()
+            # for the lookup of a report of the same patch, and the cache write that indexes a new one
+            known = job.get("patch_id")  # jobs of older versions carry one
+            ctx.patch_ids[job["commit"]] = known or self.ahead.patch_id(ctx.repo, job["repo_path"], job["commit"])
+            data = self._report(ctx, job, ReportOptions(defer_rate_limits=job["attempts"] <= MAX_DEFERRALS)).to_json()
         except RateLimited as exc:
             self._defer(job, exc.retry_after)
         except StorageError:
@@ -116,6 +120,21 @@ class JobRunner:
         line = self._tally(job, "done", f"{origin} in {time.monotonic() - started:.1f} s")
         return _Ending(line, ctx, finished, data)
 
+    def _report(self, ctx: Context, job: Job, options: ReportOptions) -> ReportResult:
+        """The job's report, its commit read from the worker's stream of queued commits when it is there."""
+        from ..generate.pipeline import RangeRun, report_cache, report_for_sha
+        from ..store.counters import count
+
+        commits = self.ahead.commits(ctx.repo, job["repo_path"], job["commit"])
+        if commits is None:
+            return report_for_sha(ctx, job["commit"], options)
+        run = RangeRun(commits, report_cache(ctx), Counter(), {})
+        try:
+            return report_for_sha(ctx, job["commit"], options, run)
+        finally:  # the counts, in the job's transaction
+            for (name, status), amount in run.tally.items():
+                count(self.store, name, float(amount), **({"status": status} if status else {}))
+
     def context(self, repo_path: str) -> Context:
         """The repository's context, reloaded when its configuration files change; it shares our store.
 
@@ -128,19 +147,22 @@ class JobRunner:
         now = time.monotonic()
         with self._lock:
             cached = self._contexts.get(repo_path)
-        if cached is not None:
-            stamp, ctx, checked = cached
-            if now - checked < CONFIG_RECHECK:
-                return ctx
-            if stamp == fingerprint(ctx.repo.root, template_files(ctx.settings)):
-                with self._lock:
-                    self._contexts[repo_path] = (stamp, ctx, now)
-                return ctx
-        ctx = open_context(repo_path)
-        ctx.use_store(self.store)
-        with self._lock:
-            self._contexts[repo_path] = (fingerprint(ctx.repo.root, template_files(ctx.settings)), ctx, now)
-        return ctx
+        if cached is not None and now - cached[2] < CONFIG_RECHECK:
+            return cached[1]
+        with self._opening:  # one thread looks again (or opens the context) while the others wait for it
+            with self._lock:
+                cached = self._contexts.get(repo_path)
+            if cached is not None:
+                stamp, ctx, checked = cached
+                if now - checked < CONFIG_RECHECK or stamp == fingerprint(ctx.repo.root, template_files(ctx.settings)):
+                    with self._lock:
+                        self._contexts[repo_path] = (stamp, ctx, max(now, checked))
+                    return ctx
+            ctx = open_context(repo_path)
+            ctx.use_store(self.store)
+            with self._lock:
+                self._contexts[repo_path] = (fingerprint(ctx.repo.root, template_files(ctx.settings)), ctx, now)
+            return ctx
 
     def _defer(self, job: Job, retry_after: float | None) -> None:
         delay = max(retry_after or 1.0, 0.5)

@@ -90,6 +90,7 @@ def run_worker(
     finally:
         keeper.halt()
         huey_log.removeHandler(handler)
+        runner.ahead.close()
     requeued = keeper.hand_back()
     c = runner.counts
     return WorkerSummary(c["done"], c["failed"], c["deferred"], requeued)
@@ -153,8 +154,9 @@ class Keeper(threading.Thread):
 
     def recover(self) -> None:
         """Re-queue running jobs whose lease ran out, and queued jobs whose message was lost."""
-        now, waiting = time.time(), queue.waiting_jobs(self.huey, self.url)
-        for job in self.ledger.jobs():
+        now, waiting, jobs = time.time(), queue.waiting_jobs(self.huey, self.url), self.ledger.jobs()
+        self.runner.ahead.foresee(jobs)
+        for job in jobs:
             job_id = job["job_id"]
             mine = job_id in self.runner.inflight  # renewed by us; a late renewal is not a dead worker
             if (

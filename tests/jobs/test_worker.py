@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from stepper_cli.jobs import transport as queue
+from tests.git.test_ranges import counting_git
 from tests.support.cli_run import stepper, stepper_process
 from tests.support.gitutil import GitRepo
 from tests.support.provider_server import ProviderServer
@@ -180,6 +181,32 @@ def test_a_rebased_commit_reuses_its_report(repo: GitRepo, with_provider: Provid
     assert copied["cached"] is True and copied["provider"] == "primary" == source["provider"]
     assert {**copied, "commit": old, "cached": False} == source
     assert enqueue(repo)["status"] == "cached"
+
+
+def test_a_rebased_range_reads_its_patch_ids_in_one_git_stream_and_reuses_every_report(
+    repo: GitRepo, with_provider: ProviderServer, tmp_path: Path
+) -> None:
+    repo.commit("init", ("base.txt", "base\n"))
+    repo.git("checkout", "-q", "-b", "topic")
+    old = [repo.commit(f"feat: topic {n}", (f"t{n}.py", f"t = {n}\n")) for n in range(4)]
+    enqueue(repo, "main..topic")
+    burst(repo, "--concurrency", "2")
+    asked = len(with_provider.requests)
+    repo.git("checkout", "-q", "main")
+    repo.commit("docs: other", ("other.md", "other\n"))
+    repo.git("checkout", "-q", "topic")
+    repo.git("rebase", "-q", "main")
+    new = repo.git("rev-list", "--reverse", "main..topic").split()
+    queued = parse(stepper("enqueue", "--json", "main..topic", cwd=repo.path).out)
+    assert [r["status"] for r in queued] == ["queued"] * 4
+    env, log = counting_git(tmp_path)
+    code, _, err = finish(start_worker("--burst", "--concurrency", "2", cwd=repo.path, env=env))
+    assert code == 0 and "4 done" in err, err
+    started = log.read_text().splitlines()
+    assert sum("patch-id" in line for line in started) == 1 and not any(sha in line for sha in new for line in started)
+    done = {j["commit"]: j["result"] for j in jobs()}
+    assert len(with_provider.requests) == asked and all(done[sha]["cached"] for sha in new)
+    assert [done[sha]["report"] for sha in new] == [done[sha]["report"] for sha in old]
 
 
 def test_status_wait_follows_a_job_and_times_out_without_a_worker(repo: GitRepo, tmp_path: Path) -> None:
