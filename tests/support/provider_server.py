@@ -192,6 +192,7 @@ def models_listing(path: str, headers: dict[str, str]) -> Reply:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    request_queue_size = 128  # socketserver's 5 drops a worker's 32 threads connecting at once; real servers do not
     owner: ProviderServer
 
     def server_bind(self) -> None:
