@@ -66,7 +66,9 @@ def result(case: Case, trials: list[tuple[float, set[str]]]) -> Result:
     note += "" if providers == {"primary"} else f"; providers {providers}"
     target = f"≥ {goal:.0%}" if goal is not None else ""
     name = f"concurrency {concurrency:>2}, {latency * 1000:g} ms provider: % of ideal"
-    return Result(name, fraction * 100, "%", target, None if goal is None else fraction >= goal, note)
+    # a job the local analyzer answered did not wait for the provider: its speed is no measure of the worker
+    met = None if goal is None else fraction >= goal and providers == {"primary"}
+    return Result(name, fraction * 100, "%", target, met, note)
 
 
 def _rate(concurrency: int) -> tuple[float, set[str]]:
