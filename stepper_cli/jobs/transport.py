@@ -5,7 +5,7 @@ A message says "run job <id>"; the job itself lives in the ledger. huey is impor
 so `push` onto the local queue costs one SQLite insert and no huey import (huey pulls in redis-py).
 
 Beyond huey's public API this module relies on two private details, both held by tests/test_store_huey.py
-and by the huey version range in pyproject.toml: the `task` table that `_sqlite_push` inserts into (what
+and by the huey version range in pyproject.toml: the `task` table that `push_many` inserts into (what
 SqliteStorage.enqueue writes), and SqliteStorage._create_connection (to set synchronous=NORMAL, which the
 public `fsync` option cannot). Errors are translated by store/errors.py; queue.db is created whole and
 linked in place like the store, and is refused when it is a link.
@@ -85,18 +85,22 @@ class JsonSerializer:
 
 def push(url: str, job_id: str, priority: int = 0, huey: Any = None) -> None:
     """Put a "run job" message on the queue (through huey when given one, else the leanest way)."""
-    data = encode_message(job_id, priority)
     if huey is None and not url:
-        _sqlite_push(queue_file(), data, priority)
+        push_many(url, [(job_id, priority)])
         return
     target = huey if huey is not None else open_huey(url)
     with guard(url):
-        target.storage.enqueue(data, priority)
+        target.storage.enqueue(encode_message(job_id, priority), priority)
 
 
 def push_many(url: str, messages: list[tuple[str, int]]) -> None:
     """Put many "run job" messages (job id, priority) on the queue at once: one SQLite transaction (a range's
-    200 jobs cost one commit to disk, not 200), or one huey for Redis."""
+    200 jobs cost one commit, not 200), or one huey for Redis.
+
+    The local queue is written as huey's SqliteStorage.enqueue writes it, without importing huey (huey itself
+    creates the file the first time), at synchronous=NORMAL like the worker's connection (`_sqlite_storage`):
+    the commit waits for no fsync.
+    """
     if url:
         huey = open_huey(url)
         for job_id, priority in messages:
@@ -110,21 +114,9 @@ def push_many(url: str, messages: list[tuple[str, int]]) -> None:
     with guard(""):
         conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT)
         try:
+            conn.execute("pragma synchronous=NORMAL")
             with conn:  # one transaction: all of them or none
                 conn.executemany("insert into task (queue, data, priority) values (?, ?, ?)", rows)
-        finally:
-            conn.close()
-
-
-def _sqlite_push(path: Path, data: bytes, priority: int) -> None:
-    """Insert the message as huey's SqliteStorage.enqueue does; huey itself creates the file the first time."""
-    _check_local(path)
-    if not path.exists():
-        open_huey("")
-    with guard(""):
-        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT, isolation_level=None)
-        try:
-            conn.execute("insert into task (queue, data, priority) values (?, ?, ?)", (QUEUE_NAME, data, priority))
         finally:
             conn.close()
 
