@@ -25,6 +25,7 @@ FILES = 400
 FUNCTIONS = 30
 SPEC = f"HEAD~{COMMITS}..HEAD"
 TARGETS = {"warm": 1.0, "cold": 2.0, "enqueue": 1.0}
+ENQUEUE_HOME = "enqueue"
 
 
 def run() -> list[Result]:
@@ -33,7 +34,10 @@ def run() -> list[Result]:
         homes = Path(tempfile.mkdtemp(prefix="stepper-bench-homes-"))
         warm, template = homes / "warm", homes / "template"
         _stepper(["report", SPEC, "--format", "json"], repo, warm)  # every report cached (local analyzer)
-        _stepper(["enqueue", f"HEAD~{COMMITS}"], repo, template)  # a home in use: settings snapshot, queue file
+        # a home in use (settings snapshot, queue file), made at the path the timed runs use: a snapshot
+        # names files under STEPPER_HOME, so one made elsewhere is stale there and each run would load settings
+        _stepper(["enqueue", f"HEAD~{COMMITS}"], repo, homes / ENQUEUE_HOME)
+        shutil.copytree(homes / ENQUEUE_HOME, template)
         ms = side_by_side(
             RUNS,
             log=lambda: time_process(["git", "log", "-p", SPEC], repo),
@@ -102,8 +106,8 @@ def _fresh(homes: Path) -> Path:
 
 
 def _copy(template: Path, homes: Path) -> Path:
-    """The template home again, at one path (its settings snapshot is valid for that path only)."""
-    home = homes / "enqueue"
+    """The template home again, at the path it was made at (its settings snapshot is valid for that path only)."""
+    home = homes / ENQUEUE_HOME
     shutil.rmtree(home, ignore_errors=True)
     shutil.copytree(template, home)
     return home

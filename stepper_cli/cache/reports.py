@@ -104,10 +104,15 @@ class ReportCache:
         """The raw entry of a commit (any state), or None."""
         return self.store.get(REPORT_PREFIX + self.key(sha))
 
+    def entries(self, shas: list[str]) -> dict[str, Entry]:
+        """The raw entries of many commits (any state) that have one, read at once."""
+        keys = {REPORT_PREFIX + self.key(sha): sha for sha in shas}
+        return {keys[key]: entry for key, entry in self.store.get_many(list(keys)).items()}
+
     def missing(self, shas: list[str]) -> list[str]:
         """The commits without a fresh result of their own: a batch lookup (store reads only, no git)."""
-        now = self.clock()
-        return [sha for sha in shas if self.policy.age_state(self.entry(sha) or {}, now) != "fresh"]
+        now, found = self.clock(), self.entries(shas)
+        return [sha for sha in shas if self.policy.age_state(found.get(sha, {}), now) != "fresh"]
 
     def stream_patch_ids(self, shas: list[str]) -> PatchIdStream | None:
         """Start computing the patch ids of many commits in one git stream, read as lookups need them; the

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from ..store.base import JSON, Store, Updater, Wrapped, Write
 
@@ -53,6 +53,11 @@ class BatchingStore(Wrapped):
             if w.key == key:
                 value = _after(w, value)
         return value
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, JSON]:
+        if getattr(self._local, "pending", None) is None:
+            return self.inner.get_many(keys)
+        return Store.get_many(self, keys)  # one by one, each seeing this thread's deferred writes
 
     def put(self, key: str, value: JSON, ttl: float | None = None) -> None:
         pending = self._pending(key)

@@ -14,7 +14,7 @@ together; if that fails, every job of the call is undone (one more transaction).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -99,7 +99,7 @@ def enqueue_commits(
 
 
 def _plan(
-    cache: ReportCache, ledger: Ledger, shas: Iterable[str], priority: int
+    cache: ReportCache, ledger: Ledger, shas: list[str], priority: int
 ) -> tuple[dict[str, Status], list[_Claim], list[Write]]:
     """What each commit needs, from store reads only: its answer from the cache, or a claim; and the writes of
     the one transaction that records the claims and counts the answers."""
@@ -109,8 +109,9 @@ def _plan(
     answers: dict[str, Status] = {}
     claims: list[_Claim] = []
     writes: list[Write] = []
+    entries = cache.entries(shas) if cache.enabled else {}
     for sha in shas:
-        hit = cache.own(sha) if cache.enabled else None
+        hit = cache.own(sha, entries.get(sha, {})) if cache.enabled else None
         if hit is not None and hit.fresh:
             answers[sha] = "cached"
             continue

@@ -56,6 +56,11 @@ class Store(ABC):
     def get(self, key: str) -> JSON | None:
         """Return the value at key, or None when it is absent or expired."""
 
+    def get_many(self, keys: Sequence[str]) -> dict[str, JSON]:
+        """The live values of keys, by key (an absent or expired key is left out); the backends read them at once."""
+        found = {key: self.get(key) for key in keys}
+        return {key: value for key, value in found.items() if value is not None}
+
     @abstractmethod
     def put(self, key: str, value: JSON, ttl: float | None = None) -> None:
         """Store value at key, replacing any old value and its expiry."""
@@ -180,6 +185,9 @@ class Wrapped(Store):
 
     def get(self, key: str) -> JSON | None:
         return self.inner.get(key)
+
+    def get_many(self, keys: Sequence[str]) -> dict[str, JSON]:
+        return self.inner.get_many(keys)
 
     def put(self, key: str, value: JSON, ttl: float | None = None) -> None:
         self.inner.put(key, value, ttl)

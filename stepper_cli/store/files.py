@@ -25,6 +25,7 @@ from ..config.paths import check_file, ensure_dir, tighten
 from ..errors import StorageError
 from .base import JSON, Store, Updater, Write, check_amount, check_key, check_ttl, counter_value, decode, encode
 from .errors import guard, probe_empty
+from .rows import read_rows, write_rows
 
 # Entries stay in the database (no side files) and are never evicted: the ledger must not lose jobs.
 _SETTINGS: dict[str, Any] = {
@@ -66,6 +67,11 @@ class _Cache(diskcache.Cache):  # type: ignore[misc]
     """
 
     setup_timeout = 10.0
+
+    def connection(self) -> sqlite3.Connection:
+        """This thread's connection (what diskcache's own statements run on), for `store.rows`."""
+        con: sqlite3.Connection = self._con
+        return con
 
     @property
     def _sql_retry(self) -> Any:
@@ -134,6 +140,15 @@ class FileStore(Store):
             text = self._cache.get(check_key(key))
         return None if text is None else decode(text, key, str(self.path))
 
+    def get_many(self, keys: Sequence[str]) -> dict[str, JSON]:
+        checked = [check_key(key) for key in keys]
+        disk, where = self._cache.disk, str(self.path)
+        with self._guard():
+            rows = read_rows(
+                self._cache.connection(), checked, lambda mode, name, value: disk.fetch(mode, name, value, False)
+            )
+        return {key: decode(text, key, where) for key, (text, _) in rows.items() if text is not None}
+
     def put(self, key: str, value: JSON, ttl: float | None = None) -> None:
         text = encode(value)
         with self._writing():
@@ -179,21 +194,16 @@ class FileStore(Store):
         return total
 
     def write_many(self, writes: Sequence[Write]) -> list[JSON | float | None]:
-        """Every write in one SQLite transaction (one lock, one commit)."""
-        staged = [(w, check_key(w.key), check_ttl(w.ttl)) for w in writes]
-        puts = {id(w): encode(w.value) for w, _, _ in staged if w.kind == "put"}
-        deltas = {id(w): check_amount(w.amount) for w, _, _ in staged if w.kind == "incr"}
-        done: list[JSON | float | None] = []
+        """Every write in one SQLite transaction (one lock, one commit), written as rows (`store.rows`)."""
+        staged = [
+            Write(w.kind, check_key(w.key), w.value, w.fn, check_amount(w.amount), check_ttl(w.ttl)) for w in writes
+        ]
+        disk = self._cache.disk
         with self._writing(), self._cache.transact():
-            for w, key, ttl in staged:
-                if w.kind == "put":
-                    self._cache.set(key, puts[id(w)], expire=ttl)
-                    done.append(w.value)
-                elif w.kind == "update":
-                    done.append(self._update_held(key, w.fn or (lambda v: v), ttl))
-                else:
-                    done.append(self._incr_held(key, deltas[id(w)]))
-        return done
+            return write_rows(
+                self._cache.connection(), staged, lambda text: disk.store(text, False),
+                lambda mode, filename, value: disk.fetch(mode, filename, value, False), str(self.path),
+            )  # fmt: skip
 
     def scan(self, prefix: str) -> Iterator[tuple[str, JSON]]:
         for key in self._keys(prefix):

@@ -93,6 +93,13 @@ class RedisStore(Store):
             text = self._client.get(self._key(key))
         return None if text is None else decode(text, key, self._url)
 
+    def get_many(self, keys: Sequence[str]) -> dict[str, JSON]:
+        if not keys:
+            return {}
+        with self._guard():
+            texts = self._client.mget([self._key(key) for key in keys])
+        return {key: decode(text, key, self._url) for key, text in zip(keys, texts, strict=True) if text is not None}
+
     def put(self, key: str, value: JSON, ttl: float | None = None) -> None:
         text = encode(value)
         with self._guard():

@@ -20,7 +20,7 @@ from typing import Any
 import diskcache
 import pytest
 
-from stepper_cli.store import open_store
+from stepper_cli.store import files, open_store
 from tests.support.cli_run import stepper
 from tests.support.gitutil import GitRepo
 from tests.support.queuekit import jobs, reports
@@ -185,6 +185,7 @@ def test_the_disk_full_hint_never_suggests_cache_clear(
         raise sqlite3.OperationalError("database or disk is full")
 
     monkeypatch.setattr(diskcache.Cache, "set", full_disk)
+    monkeypatch.setattr(files, "write_rows", full_disk)  # a batch (the enqueue's) writes its rows itself
     for args in (("report",), ("enqueue",)):
         out = stepper(*args, cwd=two.path)
         assert out.code == 7 and "is full" in out.err and "cache clear" not in out.err, (args, out)

@@ -178,6 +178,46 @@ def test_expired_entries_are_invisible_everywhere(store: Store) -> None:
     assert store.delete("t:scan") is False
 
 
+def test_get_many_reads_live_values_and_leaves_out_the_rest(store: Store) -> None:
+    store.put("m:a", {"a": 1})
+    store.put("m:short", {"short": True}, ttl=TTL)
+    store.put("m:b", {"b": 2})
+    assert store.get_many([]) == {}
+    assert store.get_many(["m:b", "m:none", "m:a", "m:short"]) == {
+        "m:a": {"a": 1},
+        "m:b": {"b": 2},
+        "m:short": {"short": True},
+    }
+    time.sleep(PAST_TTL)
+    assert store.get_many(["m:short", "m:a"]) == {"m:a": {"a": 1}}
+
+
+def test_a_batch_keeps_expiry_as_single_writes_do(store: Store) -> None:
+    from stepper_cli.store.base import Write
+
+    store.put("b:counter", {"value": 5}, ttl=TTL)
+    store.put("b:gone", {"old": True}, ttl=TTL)
+    store.put("b:kept", {"kept": True}, ttl=TTL)
+    store.put("b:dropped", {"x": 1})
+    done = store.write_many([
+        Write.incr("b:counter"),  # keeps its expiry
+        Write.put("b:kept", {"kept": True}),  # a put without ttl clears it
+        Write.update("b:new", lambda v: {"saw": v}, ttl=TTL),
+        Write.update("b:dropped", lambda v: None),
+        Write.update("b:dropped", lambda v: {"after": v}),  # sees the delete before it
+    ])  # fmt: skip
+    assert done == [6.0, {"kept": True}, {"saw": None}, None, {"after": None}]
+    assert store.get("b:new") == {"saw": None} and store.get("b:counter") == {"value": 6.0}
+
+    time.sleep(PAST_TTL)
+
+    assert [k for k, _ in store.scan("b:")] == ["b:dropped", "b:kept"]
+    assert store.write_many([Write.update("b:gone", lambda v: {"saw": v}), Write.incr("b:counter")]) == [
+        {"saw": None},
+        1.0,
+    ]
+
+
 # --- scan and clear -------------------------------------------------------------------------------
 
 
