@@ -2,9 +2,12 @@
 
 The claim is one write; everything the job then records (the report and its alias in the cache, the ledger's
 done, failed or requeued, the counters) is one more, a transaction at the end (`batch.BatchingStore`), so the
-report reaches the cache exactly when the ledger says done. A job whose report is already cached finishes
-without calling a provider. A rate-limited job goes back to the queue for its Retry-After (huey's schedule),
-so no worker thread sleeps on it. A job that fails its checks (`checks.JobGate`) is failed unrun.
+report reaches the cache exactly when the ledger says done. A job whose report is already cached, under its
+commit or under another with the same patch (a rebase: the enqueue reads no diff, so this lookup is where the
+report is reused), finishes without calling a provider; the patch id and the commit come from the worker's git
+streams over the queued jobs (`ahead.Ahead`). A rate-limited job goes back to the queue for its Retry-After
+(huey's schedule), so no worker thread sleeps on it. A job that fails its checks (`checks.JobGate`) is failed
+unrun.
 """
 
 from __future__ import annotations
