@@ -59,14 +59,19 @@ class _TextDisk(diskcache.Disk):  # type: ignore[misc]
 
 
 class _Cache(diskcache.Cache):  # type: ignore[misc]
-    """diskcache's Cache whose set-up statements give up after the store's timeout.
+    """diskcache's Cache whose set-up statements give up after the store's timeout, and skip what changes nothing.
 
     Opening a Cache writes its settings; diskcache retries those writes on a locked database for 60 s,
     1 ms apart, whatever the timeout. Here they back off to 50 ms and stop at the timeout, so a lock held by
     another process ends in a StorageError after `timeout` seconds, not in a minute of spinning.
+
+    Those writes store the values already stored, each in its own transaction, and the connection that made
+    them is closed at the end of the set-up, which checkpoints the log: three fsyncs on every open of the store
+    (the git hook's included). A settings write whose value the table holds already is skipped.
     """
 
     setup_timeout = 10.0
+    _stored: dict[str, Any] | None = None  # the Settings table as read before the first write of the set-up
 
     def connection(self) -> sqlite3.Connection:
         """This thread's connection (what diskcache's own statements run on), for `store.rows`."""
@@ -78,6 +83,8 @@ class _Cache(diskcache.Cache):  # type: ignore[misc]
         sql, give_up = self._sql, time.monotonic() + self.setup_timeout
 
         def execute(statement: str, *args: Any, **kwargs: Any) -> Any:
+            if self._settled(statement, args):
+                return sql("SELECT 1 WHERE 0")
             pause = 0.001
             while True:
                 try:
@@ -89,6 +96,30 @@ class _Cache(diskcache.Cache):  # type: ignore[misc]
                     pause = min(pause * 2, 0.05)
 
         return execute
+
+    def _settled(self, statement: str, args: tuple[Any, ...]) -> bool:
+        """Whether statement is a write of a setting to the value the Settings table holds already."""
+        setting = _SETTING_WRITES.get(statement)
+        if setting is None or not args:
+            return False
+        key, value = (args[0][1], args[0][0]) if setting == "update" else args[0]
+        if self._stored is None:
+            try:
+                self._stored = dict(self._sql("SELECT key, value FROM Settings").fetchall())
+            except sqlite3.OperationalError:  # a new file: no table yet
+                return False
+        if key in self._stored and (setting == "ignore" or self._stored[key] == value):
+            return True
+        self._stored[key] = value
+        return False
+
+
+# diskcache's writes of one setting, and where the key and value are in their arguments
+_SETTING_WRITES = {
+    "INSERT OR REPLACE INTO Settings VALUES (?, ?)": "replace",
+    "INSERT OR IGNORE INTO Settings VALUES (?, ?)": "ignore",
+    "UPDATE Settings SET value = ? WHERE key = ?": "update",
+}
 
 
 def _cache_class(timeout: float) -> type[_Cache]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sqlite3
@@ -450,3 +451,20 @@ def test_redis_without_the_package_asks_to_install_the_extra(monkeypatch: pytest
     with pytest.raises(StorageError) as err:
         open_store("redis://127.0.0.1:1/0")
     assert "'.[redis]'" in err.value.hint
+
+
+def test_opening_an_existing_files_store_writes_nothing_but_a_changed_setting(tmp_path: Path) -> None:
+    from stepper_cli.store.files import FileStore
+
+    FileStore(tmp_path).close()
+    db = tmp_path / "cache.db"
+    before = (db.stat().st_mtime_ns, db.read_bytes())
+    time.sleep(0.02)
+    with FileStore(tmp_path) as store:
+        assert store.get("nothing") is None
+    assert (db.stat().st_mtime_ns, db.read_bytes()) == before  # no transaction, so no checkpoint either
+    with contextlib.closing(sqlite3.connect(db)) as conn, conn:
+        conn.execute("update Settings set value = 'lru' where key = 'eviction_policy'")
+    FileStore(tmp_path).close()  # a setting that differs from stepper's is written back
+    with contextlib.closing(sqlite3.connect(db)) as conn:
+        assert conn.execute("select value from Settings where key = 'eviction_policy'").fetchall() == [("none",)]
