@@ -12,7 +12,6 @@ import os
 import shutil
 import sqlite3
 import tempfile
-import threading
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -133,7 +132,6 @@ class FileStore(Store):
         self.directory = directory
         self.path = directory / DBNAME
         self.timeout = timeout
-        self._write_lock = threading.RLock()
         ensure_dir(directory)
         for companion in _companions(self.path):
             check_file(companion)
@@ -182,17 +180,17 @@ class FileStore(Store):
 
     def put(self, key: str, value: JSON, ttl: float | None = None) -> None:
         text = encode(value)
-        with self._writing():
+        with self._guard():
             self._cache.set(check_key(key), text, expire=check_ttl(ttl))
 
     def delete(self, key: str) -> bool:
-        with self._writing():
+        with self._guard():
             return bool(self._cache.delete(check_key(key)))
 
     def update(self, key: str, fn: Updater, ttl: float | None = None) -> JSON | None:
         check_key(key)
         check_ttl(ttl)
-        with self._writing(), self._cache.transact():  # BEGIN IMMEDIATE: one writer at a time
+        with self._guard(), self._cache.transact():  # BEGIN IMMEDIATE: one writer at a time
             return self._update_held(key, fn, ttl)
 
     def _update_held(self, key: str, fn: Updater, ttl: float | None) -> JSON | None:
@@ -207,13 +205,13 @@ class FileStore(Store):
 
     def add(self, key: str, value: JSON, ttl: float | None = None) -> bool:
         text = encode(value)
-        with self._writing():
+        with self._guard():
             return bool(self._cache.add(check_key(key), text, expire=check_ttl(ttl)))
 
     def incr(self, key: str, amount: float = 1.0) -> float:
         check_key(key)
         delta = check_amount(amount)
-        with self._writing(), self._cache.transact():
+        with self._guard(), self._cache.transact():
             return self._incr_held(key, delta)
 
     def _incr_held(self, key: str, delta: float) -> float:
@@ -230,7 +228,7 @@ class FileStore(Store):
             Write(w.kind, check_key(w.key), w.value, w.fn, check_amount(w.amount), check_ttl(w.ttl)) for w in writes
         ]
         disk = self._cache.disk
-        with self._writing(), self._cache.transact():
+        with self._guard(), self._cache.transact():
             return write_rows(
                 self._cache.connection(), staged, lambda text: disk.store(text, False),
                 lambda mode, filename, value: disk.fetch(mode, filename, value, False), str(self.path),
@@ -274,14 +272,6 @@ class FileStore(Store):
         """Make the database and its WAL files owner-only, whoever created them and with what umask."""
         for companion in _companions(self.path):
             tighten(companion)
-
-    @contextlib.contextmanager
-    def _writing(self) -> Iterator[None]:
-        """`_guard` for a write: this process's threads take turns here, so SQLite's lock is contended only by
-        other processes. Its busy handler sleeps 1, 2, 5, 10 ms ... between tries: among a worker's eight
-        threads that left some writes waiting 40 ms for a lock held a fraction of a millisecond."""
-        with self._write_lock, self._guard():
-            yield
 
     @contextlib.contextmanager
     def _guard(self) -> Iterator[None]:
