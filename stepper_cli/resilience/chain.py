@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Protocol
 
-from ..config.settings import ProviderSettings, Settings
+from ..config.model import ProviderSettings, Settings
 from ..errors import UsageError
 from ..store import Store
 from .base import Clock, Sleep, breaker_settings, lease_for

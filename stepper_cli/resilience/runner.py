@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from types import TracebackType
 
 from .. import events
-from ..config.settings import ProviderSettings, Settings
+from ..config.model import ProviderSettings, Settings
 from ..errors import NoReportError, ProviderError, RateLimited
 from ..providers.base import Prompt
 from ..providers.registry import read_key

@@ -17,7 +17,7 @@
 from __future__ import annotations
 
 from .. import events
-from ..config.settings import ProviderSettings
+from ..config.model import ProviderSettings
 from ..errors import ProviderError, RateLimited, Truncated, Unsupported
 from ..providers import deadline, usage
 from ..providers.capabilities import initial

@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 from stepper_cli import events
+from stepper_cli.config.model import to_data
 from stepper_cli.resilience.admin import list_providers, reset_providers
 from stepper_cli.store import Store
 from tests.support.chainkit import make_settings, provider, run_chain
@@ -40,7 +41,7 @@ def test_a_deepseek_style_400_costs_one_extra_request_on_the_first_run_and_none_
 def test_what_was_learned_is_shared_with_other_processes(server: ProviderServer, store: Store) -> None:
     settings = make_settings(provider("ds", server.scenario_url("deepseek", "/v1")))
     other = subprocess.run(
-        [sys.executable, "-m", "tests.support.chainkit", "--settings", settings.model_dump_json()],
+        [sys.executable, "-m", "tests.support.chainkit", "--settings", json.dumps(to_data(settings))],
         capture_output=True, text=True, timeout=60, check=True,
     )  # fmt: skip
     assert json.loads(other.stdout)["provider"] == "ds"
