@@ -9,28 +9,18 @@ that reuse a snapshot never import pydantic.
 
 from __future__ import annotations
 
-import functools
-import typing
-from dataclasses import MISSING, dataclass, field, fields, is_dataclass
+from dataclasses import MISSING, dataclass, field
 from pathlib import Path
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal
 
-T = TypeVar("T")
+from .plain import build, hints, nested, to_data
+
+__all__ = ["build", "hints", "nested", "to_data"]  # the plain-data helpers, where the settings are
 
 
 def bounded(default: Any = MISSING, **rules: Any) -> Any:
     """A field with these validation rules (pydantic Field keywords: ge, gt, le, min_length, pattern)."""
     return field(default=default, metadata=rules)
-
-
-def listed(*default: str) -> Any:
-    """A list field (its own copy of the default in each value)."""
-    return field(default_factory=lambda: list(default))
-
-
-def section(cls: type[T]) -> Any:
-    """A nested table, by default its own defaults."""
-    return field(default_factory=cls)
 
 
 @dataclass(frozen=True)
@@ -59,13 +49,15 @@ class QueueSettings:
     url: str = ""  # checked by settings.py (a redis URL or empty)
     lease_seconds: float = bounded(60, gt=0)
     concurrency: int = bounded(4, ge=1, le=64)
-    repositories: list[str] = listed()  # a team worker also runs jobs of these (user config; enqueue registers its own)
+    repositories: list[str] = field(
+        default_factory=list
+    )  # a team worker also runs jobs of these (user config; enqueue registers its own)
 
 
 @dataclass(frozen=True)
 class EvidenceSettings:
     max_diff_bytes: int = bounded(49152, ge=1024)
-    exclude: list[str] = listed("*.lock", "package-lock.json", "*.min.js", "vendor/**")
+    exclude: list[str] = field(default_factory=lambda: ["*.lock", "package-lock.json", "*.min.js", "vendor/**"])
     redact: bool = True
 
 
@@ -126,8 +118,8 @@ class ProviderSettings:
     mode: Literal["gradio", "tgi", "infer"] = "gradio"  # hf-space: which API the Space speaks
     api_name: str = bounded("predict", pattern=r"^/?[A-Za-z0-9_.-]+$")  # hf-space, gradio mode: the endpoint
     enabled: bool = True
-    retry: RetryOverride = section(RetryOverride)
-    breaker: BreakerOverride = section(BreakerOverride)
+    retry: RetryOverride = field(default_factory=RetryOverride)
+    breaker: BreakerOverride = field(default_factory=BreakerOverride)
 
 
 @dataclass(frozen=True)
@@ -135,15 +127,15 @@ class Settings:
     """Every configuration key of stepper, with its default."""
 
     providers: list[ProviderSettings] = field(default_factory=list)  # names unique, not 'local' (settings.py)
-    retry: RetrySettings = section(RetrySettings)
-    breaker: BreakerSettings = section(BreakerSettings)
-    cache: CacheSettings = section(CacheSettings)
-    queue: QueueSettings = section(QueueSettings)
-    evidence: EvidenceSettings = section(EvidenceSettings)
-    prompt: PromptSettings = section(PromptSettings)
-    hook: HookSettings = section(HookSettings)
-    notify: NotifySettings = section(NotifySettings)
-    notes: NotesSettings = section(NotesSettings)
+    retry: RetrySettings = field(default_factory=RetrySettings)
+    breaker: BreakerSettings = field(default_factory=BreakerSettings)
+    cache: CacheSettings = field(default_factory=CacheSettings)
+    queue: QueueSettings = field(default_factory=QueueSettings)
+    evidence: EvidenceSettings = field(default_factory=EvidenceSettings)
+    prompt: PromptSettings = field(default_factory=PromptSettings)
+    hook: HookSettings = field(default_factory=HookSettings)
+    notify: NotifySettings = field(default_factory=NotifySettings)
+    notes: NotesSettings = field(default_factory=NotesSettings)
 
 
 @dataclass
@@ -154,42 +146,3 @@ class LoadedConfig:
     files: list[Path]
     sources: dict[str, str] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
-
-
-@functools.cache
-def hints(cls: type[Any]) -> dict[str, Any]:
-    """The resolved type of each field of a settings class."""
-    return typing.get_type_hints(cls)
-
-
-def nested(kind: Any) -> Any:
-    """The settings class a field of this type holds (itself or as list items), or None."""
-    if typing.get_origin(kind) is list:
-        kind = typing.get_args(kind)[0]
-    return kind if isinstance(kind, type) and is_dataclass(kind) else None
-
-
-def build(cls: type[T], data: dict[str, Any]) -> T:
-    """A settings value from the plain data of a validated one (`to_data`); unknown keys raise TypeError."""
-    if not isinstance(data, dict):
-        raise TypeError(f"{cls.__name__}: a table was expected")
-    kinds = hints(cls)
-    values: dict[str, Any] = {}
-    for key, value in data.items():
-        inner = nested(kinds.get(key))
-        if inner is None:
-            values[key] = value
-        elif isinstance(value, list):
-            values[key] = [build(inner, item) for item in value]
-        else:
-            values[key] = build(inner, value)
-    return cls(**values)
-
-
-def to_data(value: Any) -> Any:
-    """The plain data (tables, lists, values) of a settings value, keys in field order."""
-    if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_data(getattr(value, f.name)) for f in fields(value)}
-    if isinstance(value, list):
-        return [to_data(item) for item in value]
-    return value

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pydantic import ValidationError
-
 from ..errors import UsageError
 from ..git.commits import Commit, read_commit, resolve_revs
 from ..report.model import Attempt, Report, ReportResult
@@ -148,8 +146,8 @@ def _usable(hit: Hit | None, options: ReportOptions) -> ReportResult | None:
         return None
     try:
         return ReportResult.model_validate({**hit.result, "cached": True})
-    except ValidationError:
-        return None  # written by an incompatible version: generate it again
+    except ValueError:  # pydantic's ValidationError: written by an incompatible version, generate it again
+        return None
 
 
 def _from_notes(ctx: Context, sha: str, batch: RangeRun | None) -> ReportResult | None:

@@ -17,8 +17,8 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from ..config.presets import KINDS
 from ..config.model import ProviderSettings
+from ..config.presets import KINDS
 from ..config.urls import mask_url
 from ..errors import ConfigError, MissingKey
 
