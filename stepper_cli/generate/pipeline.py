@@ -194,14 +194,17 @@ def _run_chain(
     """Ask the configured chain (breakers, limits, retries), falling back to the local analyzer."""
     from ..git.contents import CommitContents
     from ..resilience import ChainRequest, build_chain
-    from .local.analyzer import analyze
     from .prompt import render_prompt
 
     def prompt_for(template: str) -> Prompt:
         return render_prompt(template, commit, evidence)
 
-    contents = CommitContents(ctx.repo.root, commit.sha, ctx.blob_reader())
-    request = ChainRequest(commit.sha, prompt_for, lambda: analyze(commit, contents, evidence))
+    def local() -> Report:  # the analyzer is imported only when it is asked
+        from .local.analyzer import analyze
+
+        return analyze(commit, CommitContents(ctx.repo.root, commit.sha, ctx.blob_reader()), evidence)
+
+    request = ChainRequest(commit.sha, prompt_for, local)
     with build_chain(ctx.settings, options, lambda: ctx.store, adapters=ctx.adapters) as chain:
         out = chain.run(request)
     return out.report, out.provider, out.fallback, out.attempts

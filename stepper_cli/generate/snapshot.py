@@ -3,7 +3,8 @@ pydantic and pydantic-settings while the configuration is unchanged.
 
 A snapshot (STEPPER_HOME/snapshots/<repo hash>.json) holds the settings as plain data, the files they came
 from and the config warnings, all computed by the full, validated loader, and what enqueue needs from them
-(the queue URL, the cache policy, the prompt template hash). It is used only while its
+(the queue URL, the cache policy, the prompt template hash); the file keeps the last few, one per
+configuration in use (with STEPPER_CONFIG set and without, say). A snapshot is used only while its
 fingerprint still matches: the stat of every config file that could apply (STEPPER_CONFIG or the user file,
 the repository's .stepper.toml), of the trust records and of the template files, every STEPPER_* variable,
 and stepper's version. Any difference means a full load, which writes a fresh snapshot. A queue URL with a
@@ -28,6 +29,7 @@ from ..errors import StorageError
 
 REPO_FILE = ".stepper.toml"  # settings.REPO_FILE (kept equal by a test)
 _FORMAT = 2
+_KEPT = 4  # snapshots kept per repository (the latest configurations)
 
 
 @dataclass(frozen=True)
@@ -64,13 +66,26 @@ def enqueue_settings(repo_root: Path) -> EnqueueSettings:
 
 def saved_settings(repo_root: Path) -> EnqueueSettings | None:
     """The settings from this repository's snapshot while it is still valid (the whole configuration in
-    `loaded`), else None (no full load)."""
+    `config()`), else None (no full load)."""
+    for snap in _entries(repo_root):
+        try:
+            if snap.get("fingerprint") == fingerprint(repo_root, snap["template_files"]):
+                return _from_json(snap)
+        except (KeyError, TypeError, AttributeError):  # not one stepper wrote
+            continue
+    return None
+
+
+def _entries(repo_root: Path) -> list[dict[str, Any]]:
+    """The snapshots of this repository, latest first: one per configuration in use (say with STEPPER_CONFIG set
+    and not), a few at most."""
     try:  # a link planted at the snapshot is refused (StorageError), never read through
-        snap = json.loads(read_private(_snapshot_path(repo_root)) or b"null")
-        valid = isinstance(snap, dict) and snap.get("fingerprint") == fingerprint(repo_root, snap["template_files"])
-        return _from_json(snap) if valid else None
-    except (ValueError, KeyError, TypeError):  # not one stepper wrote
-        return None
+        data = json.loads(read_private(_snapshot_path(repo_root)) or b"null")
+    except ValueError:
+        return []
+    if not isinstance(data, dict) or data.get("format") != _FORMAT or not isinstance(data.get("entries"), list):
+        return []
+    return [entry for entry in data["entries"] if isinstance(entry, dict)]
 
 
 def remember_quietly(repo_root: Path, loaded: LoadedConfig) -> EnqueueSettings:
@@ -86,11 +101,12 @@ def remember(repo_root: Path, loaded: LoadedConfig) -> EnqueueSettings:
     values = from_settings(loaded.settings, tuple(loaded.warnings))
     if not _has_credentials(loaded.settings):
         files = template_files(loaded.settings)
-        snap = {"format": _FORMAT, "fingerprint": fingerprint(repo_root, files), "template_files": files,
-                "queue_url": values.queue_url, "policy": values.policy.__dict__, "templates": values.templates,
-                "warnings": list(values.warnings), "settings": to_data(loaded.settings),
-                "files": [str(path) for path in loaded.files]}  # fmt: skip
-        write_private(_snapshot_path(repo_root), json.dumps(snap).encode())
+        stamp = fingerprint(repo_root, files)
+        snap = {"fingerprint": stamp, "template_files": files, "queue_url": values.queue_url,
+                "policy": values.policy.__dict__, "templates": values.templates, "warnings": list(values.warnings),
+                "settings": to_data(loaded.settings), "files": [str(path) for path in loaded.files]}  # fmt: skip
+        kept = [e for e in _entries(repo_root) if e.get("fingerprint") != stamp][: _KEPT - 1]
+        write_private(_snapshot_path(repo_root), json.dumps({"format": _FORMAT, "entries": [snap, *kept]}).encode())
     return values
 
 
