@@ -6,7 +6,6 @@ of a value, keys in field order, and `build` makes the value again from such dat
 
 from __future__ import annotations
 
-import functools
 import types
 import typing
 from dataclasses import fields, is_dataclass
@@ -15,10 +14,15 @@ from typing import Any, TypeVar
 T = TypeVar("T")
 
 
-@functools.cache
+_HINTS: dict[type[Any], dict[str, Any]] = {}
+
+
 def hints(cls: type[Any]) -> dict[str, Any]:
-    """The resolved type of each field of a dataclass."""
-    return typing.get_type_hints(cls)
+    """The resolved type of each field of a dataclass (resolved once)."""
+    found = _HINTS.get(cls)
+    if found is None:
+        found = _HINTS[cls] = typing.get_type_hints(cls)
+    return found
 
 
 def nested(kind: Any) -> Any:

@@ -47,7 +47,7 @@ class Report(BaseModel):
 class Tokens(BaseModel):
     """The tokens one try cost, as the provider's replies counted them."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, from_attributes=True)  # a report/model.py value is read as it is
 
     input: Annotated[int, _at_least(TOKENS, "input")]
     output: Annotated[int, _at_least(TOKENS, "output")]
@@ -56,7 +56,7 @@ class Tokens(BaseModel):
 class Attempt(BaseModel):
     """One try of one provider for one report; `tokens` only when the replies counted them."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, from_attributes=True)  # a report/model.py value is read as it is
 
     provider: str
     attempt: Annotated[int, _at_least(ATTEMPT, "attempt")]

@@ -31,10 +31,11 @@ from .contract import (
 )  # fmt: skip
 from .lean import fits
 
-__all__ = ["SCHEMA_VERSION", "Attempt", "Coverage", "Report", "ReportResult", "Tokens", "attempts_json", "parse_report",
-           "report_json_schema"]  # fmt: skip
+__all__ = ["SCHEMA_VERSION", "Attempt", "Coverage", "Outcome", "Report", "ReportResult", "Tokens", "attempts_json",
+           "parse_report", "report_json_schema"]  # fmt: skip
 
 M = TypeVar("M", bound="_Checked")
+Outcome = Literal["ok", "error", "skipped"]  # contract.OUTCOMES
 
 
 class _Checked:
@@ -70,12 +71,26 @@ class _Checked:
 
 def _canonical(value: _Checked) -> bool:
     """Whether every field is as the contract prints it (nested values were checked when they were made)."""
-    props, kinds = value.SCHEMA["properties"], hints(type(value))
     return all(
-        ((item := getattr(value, f.name)) is None and f.default is None)  # an optional key that is not set
-        or _fits(props[f.name], nested(kinds[f.name]), item)
-        for f in dataclasses.fields(value)  # type: ignore[arg-type]
+        ((item := getattr(value, name)) is None and optional) or _fits(schema, inner, item)
+        for name, schema, inner, optional in _plan(type(value))
     )
+
+
+def _plan(kind: type[_Checked]) -> tuple[tuple[str, dict[str, Any], type[Any] | None, bool], ...]:
+    """Each field's name, its part of the contract, the checked class it holds (if any), and whether None means
+    that an optional key is not set."""
+    found = _PLANS.get(kind)
+    if found is None:
+        props, kinds = kind.SCHEMA["properties"], hints(kind)
+        found = _PLANS[kind] = tuple(
+            (f.name, props[f.name], nested(kinds[f.name]), f.default is None)
+            for f in dataclasses.fields(kind)  # type: ignore[arg-type]
+        )
+    return found
+
+
+_PLANS: dict[type[_Checked], tuple[tuple[str, dict[str, Any], type[Any] | None, bool], ...]] = {}
 
 
 def _fits(schema: dict[str, Any], inner: type[Any] | None, item: Any) -> bool:
@@ -126,7 +141,7 @@ class Attempt(_Checked):
 
     provider: str
     attempt: int
-    outcome: Literal["ok", "error", "skipped"]
+    outcome: Outcome
     error: str | None = None
     detail: str | None = None
     duration_ms: int = 0

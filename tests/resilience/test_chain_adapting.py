@@ -103,7 +103,7 @@ def test_a_key_echoed_back_in_a_200_reply_never_reaches_the_report(server: Provi
     settings = make_settings(provider("leaky", server.scenario_url("echo-key", "/v1"), api_key_env="LEAKY_KEY"))
     out = run_chain(settings, store, env={"LEAKY_KEY": KEY})
     assert out.provider == "leaky"
-    assert KEY not in out.report.model_dump_json() and "***" in out.report.summary
+    assert KEY not in json.dumps(out.report.model_dump()) and "***" in out.report.summary
 
 
 def test_a_fallback_names_each_provider_and_why_including_a_missing_key(server: ProviderServer, store: Store) -> None:
