@@ -105,7 +105,19 @@ def _from_checked(kind: type[M], data: Any) -> M:
     """The value pydantic makes of data (or its ValidationError)."""
     from .checked import checked
 
-    return build(kind, checked(kind.__name__, data))
+    return _settled(kind, checked(kind.__name__, data))
+
+
+def _settled(kind: type[M], data: dict[str, Any]) -> M:
+    """A value of data pydantic made, as it is: not checked again (the stdlib check may not call canonical what
+    pydantic keeps, as a text ending in a control character Python strips and pydantic does not)."""
+    value = object.__new__(kind)
+    for name, _schema, inner, _optional in _plan(kind):
+        item = data[name]
+        if inner is not None and item is not None:
+            item = [_settled(inner, x) for x in item] if isinstance(item, list) else _settled(inner, item)
+        object.__setattr__(value, name, item)
+    return value
 
 
 @dataclass(frozen=True, kw_only=True)

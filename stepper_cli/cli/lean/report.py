@@ -4,8 +4,9 @@ Without Typer or pydantic: the whole configuration comes from the snapshot (gene
 is valid (only a changed configuration, or --dry-run, loads and validates the files), each revision is resolved
 once and each commit looked up once, and a fresh result that the lean check (report/lean.py) accepts is
 printed as it is. The commits that need generating go to the engine, which is handed the lookups made here
-rather than reading the cache again; the reports it makes are plain checked values (report/model.py). Shapes: one revision prints one object, a range an array
-(even of one commit), `--format jsonl` one compact object a line, each written as soon as it is ready.
+rather than reading the cache again; the reports it makes are plain checked values (report/model.py).
+Shapes: one revision prints one object, a range an array (even of one commit), `--format jsonl` one compact
+object a line, each written as soon as it is ready.
 """
 
 from __future__ import annotations
