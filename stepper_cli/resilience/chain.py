@@ -90,7 +90,7 @@ def _wrap(
     from .breaker import Breaker  # the wrappers' code, only for a chain with providers (not --offline)
     from .learned import Learned
     from .ratelimit import RateLimiter
-    from .steps import Call, Guarded, Limited, Recorded
+    from .steps import Adapting, Call, Guarded, Limited, Recorded
 
     lease = lease_for(provider)
     breaking = breaker_settings(settings, provider)
