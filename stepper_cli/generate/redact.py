@@ -56,12 +56,11 @@ def _keywords_in(lowered: str) -> set[str]:
     The anchors (`ANCHORS`) are a few characters, rare in source code, that every keyword holds one of. Each
     has one pattern that opens with it, so `re` skips to the next one at memchr speed and looks around only
     there (a pattern opening with any keyword's first letter stops almost everywhere: three times slower).
-    Where a pattern stops, the keywords anchored on that character are checked in place."""
+    Where a pattern finds one, each keyword anchored on that character is looked for (a substring search)."""
     found: set[str] = set()
-    for scan, anchored in _anchor_scans():
-        for match in scan.finditer(lowered):
-            at = match.start()
-            found.update(k for k, i in anchored if at >= i and lowered.startswith(k, at - i))
+    for scan, keywords in _anchor_scans():
+        if scan.search(lowered) is not None:  # one of them is there: which, a substring search each tells
+            found.update(keyword for keyword in keywords if keyword in lowered)
     return found
 
 
@@ -78,9 +77,9 @@ ANCHORS = "~xkyh:gvpci"
 
 
 @cache
-def _anchor_scans() -> tuple[tuple[re.Pattern[str], tuple[tuple[str, int], ...]], ...]:
+def _anchor_scans() -> tuple[tuple[re.Pattern[str], tuple[str, ...]], ...]:
     """For each anchor: the pattern of its keywords (the anchor, then lookbehind for what comes before it and
-    lookahead for the rest), and the (keyword, offset of the anchor) pairs anchored on it."""
+    lookahead for the rest), and those keywords."""
     anchored: dict[str, list[tuple[str, int]]] = {}
     for keyword in sorted(_KEYWORDS):
         spots = [i for i, c in enumerate(keyword) if c in ANCHORS] or range(len(keyword))
@@ -89,7 +88,7 @@ def _anchor_scans() -> tuple[tuple[re.Pattern[str], tuple[tuple[str, int], ...]]
     scans = []
     for char, keywords in sorted(anchored.items()):
         looks = "|".join(_around(keyword, at) for keyword, at in keywords)
-        scans.append((re.compile(f"{re.escape(char)}(?:{looks})"), tuple(keywords)))
+        scans.append((re.compile(f"{re.escape(char)}(?:{looks})"), tuple(keyword for keyword, _ in keywords)))
     return tuple(scans)
 
 
