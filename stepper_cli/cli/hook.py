@@ -13,7 +13,7 @@ from .common import DebugOpt, JsonOpt, QuietOpt, RepoOpt, emit, emit_json, warn
 from .helptext import examples
 
 if TYPE_CHECKING:
-    from ..config.settings import HookSettings
+    from ..config.model import HookSettings
 
 app = typer.Typer(
     help="Install, remove or inspect the git post-commit hook.",

@@ -17,7 +17,7 @@ from .complete import provider_names
 from .helptext import examples
 
 if TYPE_CHECKING:
-    from ..config.settings import Settings
+    from ..config.model import Settings
     from ..resilience.admin import CheckResult, ProviderInfo
     from ..store import Store
 

@@ -4,217 +4,160 @@ Precedence (highest first): flags > STEPPER_* env > repo .stepper.toml > STEPPER
 defaults. Tables are merged key by key; lists (`exclude`, `[[providers]]`) replace the list below them.
 An untrusted repository file contributes only the keys of the allow-list (allowlist.py).
 
-Loading is pure: no module-level state. Each call reads the files and the environment (through
-pydantic-settings' env source, per call, imported only when a STEPPER_* variable is set) and validates the
-merged data; `Settings` is a plain model that validates only what it is given, so any thread may load any
+Loading is pure: no state but the validating models, made once from the plain settings classes (model.py,
+where every key, default and bound is written). Each call reads the files and the environment (through
+pydantic-settings' env source, per call, imported only when a STEPPER_* variable is set), validates the
+merged data with those models and builds the plain `Settings` from what passed, so any thread may load any
 repository's settings at any time.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+import typing
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, field_validator, model_validator
 
 from ..errors import ConfigError
 from .allowlist import shown, untrusted_part, warning_line
+from .model import (
+    BreakerOverride,
+    BreakerSettings,
+    CacheSettings,
+    EvidenceSettings,
+    HookSettings,
+    LoadedConfig,
+    NotesSettings,
+    NotifySettings,
+    PromptSettings,
+    ProviderSettings,
+    QueueSettings,
+    RetryOverride,
+    RetrySettings,
+    Settings,
+    build,
+    hints,
+    nested,
+    to_data,
+)
 from .presets import KINDS, PRESETS
 from .sources import REPO_FILE, config_error, config_files, env_layer, flatten, merge, parse_toml, read_bytes
 from .trust import digest, is_trusted
 
-__all__ = ["REPO_FILE", "LoadedConfig", "Settings", "config_files", "load_settings"]
+__all__ = ["REPO_FILE", "BreakerOverride", "BreakerSettings", "CacheSettings", "EvidenceSettings", "HookSettings",
+           "LoadedConfig", "NotesSettings", "NotifySettings", "PromptSettings", "ProviderSettings", "QueueSettings",
+           "RetryOverride", "RetrySettings", "Settings", "config_files", "load_settings", "validated"]  # fmt: skip
+T = TypeVar("T")
 
 PROMPT_STYLES = ("comprehensive", "simple")  # the built-in templates (generate/prompt.py; a test keeps them equal)
 
 
-class _Section(BaseModel):
-    # TOML has inf and nan; no setting means anything with them (an infinite deadline cannot be stored)
-    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+_MODELS: dict[type[Any], type[BaseModel]] = {}
+_CONFIG = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)  # TOML has inf and nan; no setting wants them
 
 
-class RetrySettings(_Section):
-    max_attempts: int = Field(3, ge=1, le=20)
-    base_delay_seconds: float = Field(0.5, ge=0)
-    deadline_seconds: float = Field(45, gt=0)  # the whole chain, per report: a person is waiting
-
-
-class BreakerSettings(_Section):
-    failure_threshold: int = Field(5, ge=1)
-    window_seconds: float = Field(60, gt=0)
-    cooldown_seconds: float = Field(60, ge=0)
-
-
-class CacheSettings(_Section):
-    ttl_seconds: int = Field(604800, ge=0)
-    stale_seconds: int = Field(86400, ge=0)
-    fallback_stale_seconds: int = Field(3600, ge=0)
-
-
-class QueueSettings(_Section):
-    url: str = ""
-    lease_seconds: float = Field(60, gt=0)
-    concurrency: int = Field(4, ge=1, le=64)
-    repositories: list[str] = []  # a team worker also runs jobs of these (user config; enqueue registers its own)
-
-    @field_validator("url")
-    @classmethod
-    def _store_url(cls, url: str) -> str:
-        # checked here so that a bad URL is exit 4 naming its file on every command (the value is not echoed:
-        # it may hold a password)
-        if not url.strip():
-            return url
-        try:
-            parts = urlsplit(url.strip())
-            parts.port  # noqa: B018 - parsing the port is the check (a port out of range raises)
-        except ValueError as exc:
-            raise ValueError(f"it is not a valid URL ({exc})") from None
-        if parts.scheme.lower() not in ("redis", "rediss") or not parts.hostname:
-            raise ValueError("use redis://[:password@]host:port/db or rediss://…, or leave it empty for local files")
+def _store_url(url: str) -> str:
+    # checked here so that a bad URL is exit 4 naming its file on every command (the value is not echoed:
+    # it may hold a password)
+    if not url.strip():
         return url
+    try:
+        parts = urlsplit(url.strip())
+        parts.port  # noqa: B018 - parsing the port is the check (a port out of range raises)
+    except ValueError as exc:
+        raise ValueError(f"it is not a valid URL ({exc})") from None
+    if parts.scheme.lower() not in ("redis", "rediss") or not parts.hostname:
+        raise ValueError("use redis://[:password@]host:port/db or rediss://…, or leave it empty for local files")
+    return url
 
 
-class EvidenceSettings(_Section):
-    max_diff_bytes: int = Field(49152, ge=1024)
-    exclude: list[str] = ["*.lock", "package-lock.json", "*.min.js", "vendor/**"]
-    redact: bool = True
+def _valid_ref(ref: str) -> str:
+    from .refname import ref_problem
+
+    problem = ref_problem(ref)
+    if problem is not None:
+        raise ValueError(f"not a git ref name: {problem}")
+    return ref
 
 
-class PromptSettings(_Section):
-    style: Literal["", "comprehensive", "simple"] = ""
+def _apply_preset(data: Any) -> Any:
+    if not isinstance(data, dict) or "kind" not in data:
+        return data
+    kind = data["kind"]
+    if kind not in PRESETS and kind not in KINDS:
+        valid = ", ".join(sorted(set(KINDS) | set(PRESETS)))
+        raise ValueError(f"unknown provider kind '{kind}' (valid kinds: {valid})")
+    preset = PRESETS.get(kind)
+    if preset is None:
+        return data
+    return {**{k: v for k, v in preset.items() if v}, **data, "kind": preset["kind"]}
 
 
-class HookSettings(_Section):
-    mode: Literal["enqueue", "report"] = "enqueue"
-    skip_during_rebase: bool = True  # a rebase queues its commits once, from post-rewrite
-    report_budget_seconds: float = Field(10, gt=0)
+def _unique_names(providers: list[Any]) -> list[Any]:
+    # on the field, not the model, so that the error names the file holding [[providers]]
+    names = [p.name for p in providers]
+    dupes = sorted({n for n in names if names.count(n) > 1} | ({"local"} & set(names)))
+    if dupes:
+        raise ValueError(f"provider names must be unique and not 'local': {', '.join(dupes)}")
+    return providers
 
 
-class NotifySettings(_Section):
-    webhook: str = ""
-    command: str = ""
-    timeout_seconds: float = Field(10, gt=0)
-    max_attempts: int = Field(3, ge=1)
-    secret_env: str = ""
-    allow_private: bool = False
-
-
-class NotesSettings(_Section):
-    ref: str = "refs/notes/stepper"
-    worker: bool = False
-
-    @field_validator("ref")
-    @classmethod
-    def _valid_ref(cls, ref: str) -> str:
-        from .refname import ref_problem
-
-        problem = ref_problem(ref)
-        if problem is not None:
-            raise ValueError(f"not a git ref name: {problem}")
-        return ref
-
-
-class RetryOverride(_Section):
-    max_attempts: int | None = Field(None, ge=1, le=20)
-    base_delay_seconds: float | None = Field(None, ge=0)
-
-
-class BreakerOverride(_Section):
-    failure_threshold: int | None = Field(None, ge=1)
-    window_seconds: float | None = Field(None, gt=0)
-    cooldown_seconds: float | None = Field(None, ge=0)
-
-
-class ProviderSettings(_Section):
-    name: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
-    kind: str
-    model: str = ""
-    base_url: str = ""
-    api_key_env: str = ""
-    timeout_seconds: float = Field(30, gt=0)
-    rps: float = Field(1.0, gt=0)
-    concurrency: int = Field(2, ge=1)
-    prompt: str = "comprehensive"
-    max_tokens: int = Field(1500, ge=64)
-    max_reply_bytes: int = Field(4 * 1024 * 1024, ge=1024)  # a reply is cut off past this, while streaming
-    mode: Literal["gradio", "tgi", "infer"] = "gradio"  # hf-space: which API the Space speaks
-    api_name: str = Field("predict", pattern=r"^/?[A-Za-z0-9_.-]+$")  # hf-space, gradio mode: the endpoint
-    enabled: bool = True
-    retry: RetryOverride = RetryOverride()
-    breaker: BreakerOverride = BreakerOverride()
-
-    @model_validator(mode="before")
-    @classmethod
-    def _apply_preset(cls, data: Any) -> Any:
-        if not isinstance(data, dict) or "kind" not in data:
-            return data
-        kind = data["kind"]
-        if kind not in PRESETS and kind not in KINDS:
-            valid = ", ".join(sorted(set(KINDS) | set(PRESETS)))
-            raise ValueError(f"unknown provider kind '{kind}' (valid kinds: {valid})")
-        preset = PRESETS.get(kind)
-        if preset is None:
-            return data
-        return {**{k: v for k, v in preset.items() if v}, **data, "kind": preset["kind"]}
-
-
-class Settings(BaseModel):
-    """Every configuration key of stepper, with its default (constructing one validates only what it is given)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    providers: list[ProviderSettings] = []
-    retry: RetrySettings = RetrySettings()
-    breaker: BreakerSettings = BreakerSettings()
-    cache: CacheSettings = CacheSettings()
-    queue: QueueSettings = QueueSettings()
-    evidence: EvidenceSettings = EvidenceSettings()
-    prompt: PromptSettings = PromptSettings()
-    hook: HookSettings = HookSettings()
-    notify: NotifySettings = NotifySettings()
-    notes: NotesSettings = NotesSettings()
-
-    @field_validator("providers")
-    @classmethod
-    def _unique_names(cls, providers: list[ProviderSettings]) -> list[ProviderSettings]:
-        # on the field, not the model, so that the error names the file holding [[providers]]
-        names = [p.name for p in providers]
-        dupes = sorted({n for n in names if names.count(n) > 1} | ({"local"} & set(names)))
-        if dupes:
-            raise ValueError(f"provider names must be unique and not 'local': {', '.join(dupes)}")
-        return providers
-
-    @model_validator(mode="before")
-    @classmethod
-    def _apply_prompt_style(cls, data: Any) -> Any:
-        # prompt.style picks the built-in template of every provider that uses one (a template file stays)
-        if not isinstance(data, dict) or not isinstance(data.get("providers"), list):
-            return data
-        section = data.get("prompt")
-        style = section.get("style") if isinstance(section, dict) else getattr(section, "style", "")
-        if style not in PROMPT_STYLES:
-            return data
-        return {**data, "providers": [_restyle(p, style) for p in data["providers"]]}
+def _apply_prompt_style(data: Any) -> Any:
+    # prompt.style picks the built-in template of every provider that uses one (a template file stays)
+    if not isinstance(data, dict) or not isinstance(data.get("providers"), list):
+        return data
+    section = data.get("prompt")
+    style = section.get("style") if isinstance(section, dict) else getattr(section, "style", "")
+    if style not in PROMPT_STYLES:
+        return data
+    return {**data, "providers": [_restyle(p, style) for p in data["providers"]]}
 
 
 def _restyle(provider: Any, style: str) -> Any:
     if isinstance(provider, dict) and provider.get("prompt", "comprehensive") in PROMPT_STYLES:
         return {**provider, "prompt": style}
-    if isinstance(provider, ProviderSettings) and provider.prompt in PROMPT_STYLES:
-        return provider.model_copy(update={"prompt": style})
     return provider
 
 
-@dataclass
-class LoadedConfig:
-    """Settings plus where each value came from and what was ignored."""
+_CHECKS: dict[type[Any], dict[str, Any]] = {
+    QueueSettings: {"_store_url": field_validator("url")(_store_url)},
+    NotesSettings: {"_valid_ref": field_validator("ref")(_valid_ref)},
+    ProviderSettings: {"_apply_preset": model_validator(mode="before")(_apply_preset)},
+    Settings: {"_unique_names": field_validator("providers")(_unique_names),
+               "_apply_prompt_style": model_validator(mode="before")(_apply_prompt_style)},
+}  # fmt: skip
 
-    settings: Settings
-    files: list[Path]
-    sources: dict[str, str] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
+
+def validator(cls: type[Any]) -> type[BaseModel]:
+    """The pydantic model that checks data for a settings class (model.py), made once from its fields."""
+    made = _MODELS.get(cls)
+    if made is None:
+        specs = {f.name: _spec(f, hints(cls)[f.name]) for f in dataclasses.fields(cls)}
+        made = _MODELS[cls] = create_model(  # type: ignore[call-overload]
+            cls.__name__, __config__=_CONFIG, __validators__=_CHECKS.get(cls), __module__=__name__, **specs
+        )
+    return made
+
+
+def _spec(f: dataclasses.Field[Any], kind: Any) -> tuple[Any, Any]:
+    inner = nested(kind)
+    if inner is not None:
+        model = validator(inner)
+        kind = list[model] if typing.get_origin(kind) is list else model  # type: ignore[valid-type]
+    if f.default is not dataclasses.MISSING:
+        return kind, Field(f.default, **f.metadata)
+    if f.default_factory is dataclasses.MISSING:
+        return kind, Field(**f.metadata)
+    factory = validator(inner) if inner is not None and typing.get_origin(kind) is not list else f.default_factory
+    return kind, Field(default_factory=factory, **f.metadata)
+
+
+def validated(cls: type[T], data: dict[str, Any]) -> T:
+    """Check data as a settings class (presets applied), and build it; pydantic's ValidationError if it fails."""
+    return build(cls, validator(cls).model_validate(data).model_dump())
 
 
 def load_settings(
@@ -231,13 +174,13 @@ def load_settings(
     for path in files:
         data = _file_layer(path, None if assume_trusted else repo_root, merged, warnings)
         merge(merged, data, sources, str(path))
-    env, names = env_layer(Settings)
+    env, names = env_layer(validator(Settings))
     merge(merged, env, {}, "env")
     for key in flatten(env):
         sources[key] = "env " + next((v for k, v in names.items() if key == k or key.startswith(k + ".")), "")
     merge(merged, overrides or {}, sources, "flag")
     try:
-        settings = Settings(**merged)
+        settings = validated(Settings, merged)
     except ValidationError as exc:
         raise config_error(exc, sources) from exc
     return LoadedConfig(settings=settings, files=files, sources=sources, warnings=warnings)
@@ -269,6 +212,6 @@ def user_layer(repo_root: Path) -> dict[str, Any]:
 
 def defaults_under(layer: dict[str, Any]) -> dict[str, Any]:
     """The defaults with a layer merged on top: the values an untrusted file's rules compare with."""
-    values = Settings().model_dump()
+    values: dict[str, Any] = to_data(Settings())
     merge(values, layer, {}, "below")
     return values

@@ -11,13 +11,14 @@ import functools
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
-
-from pydantic import BaseModel, ValidationError
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ConfigError
 from .allowlist import shown
 from .paths import user_config_path
+
+if TYPE_CHECKING:
+    from pydantic import BaseModel, ValidationError
 
 REPO_FILE = ".stepper.toml"
 FLAT = "Stepper's settings are tables of plain values; see config.example.toml."

@@ -10,6 +10,7 @@ from typing import Any
 
 from ..errors import ConfigError, UsageError
 from .allowlist import Beyond, beyond
+from .model import to_data
 from .paths import stepper_home, user_config_path
 from .settings import REPO_FILE, config_files, load_settings, user_layer
 from .sources import parse_toml, read_bytes
@@ -22,7 +23,7 @@ SECRET_WORDS = ("password", "secret", "token", "key")
 def effective_config(root: Path | None) -> tuple[list[tuple[str, Any, str]], list[str]]:
     """Rows of (dotted key, value, source) for every setting in the repository at root (or none), and warnings."""
     loaded = load_settings(root)
-    data = loaded.settings.model_dump(mode="json")
+    data = to_data(loaded.settings)
     rows: list[tuple[str, Any, str]] = []
     for key, value in _walk(data):
         source = loaded.sources.get(key) or _list_source(key, loaded.sources) or "default"

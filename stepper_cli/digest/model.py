@@ -6,7 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from ..report.model import Attempt, attempts_json
+from ..report.checked import Attempt  # the pydantic model of report/model.py's Attempt (it reads one as it is)
+from ..report.model import attempts_json
 
 DIGEST_SCHEMA_VERSION = 1
 

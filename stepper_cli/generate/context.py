@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..config.settings import LoadedConfig, Settings, load_settings
+from ..config.model import LoadedConfig, Settings
 from ..git.commits import Repo, open_repo
 
 if TYPE_CHECKING:
@@ -109,5 +109,7 @@ class Context:
 
 def open_context(repo: str | Path = ".", overrides: dict[str, Any] | None = None) -> Context:
     """Find the repository and load its configuration."""
+    from ..config.settings import load_settings
+
     found = open_repo(repo)
     return Context(repo=found, config=load_settings(found.root, overrides))

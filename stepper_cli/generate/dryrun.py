@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..config.settings import ProviderSettings, Settings
+from ..config.model import ProviderSettings, Settings
 from ..config.urls import mask_url
 from ..git.commits import Commit
 from ..providers.registry import key_present, needs_key

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..config.settings import EvidenceSettings
+from ..config.model import EvidenceSettings
 from ..git.commits import Commit, FileChange
 from ..report.model import Coverage
 from .filekinds import classify, matches_any

@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pydantic import ValidationError
-
 from ..errors import UsageError
 from ..git.commits import Commit, read_commit, resolve_revs
 from ..report.model import Attempt, Report, ReportResult
@@ -148,8 +146,8 @@ def _usable(hit: Hit | None, options: ReportOptions) -> ReportResult | None:
         return None
     try:
         return ReportResult.model_validate({**hit.result, "cached": True})
-    except ValidationError:
-        return None  # written by an incompatible version: generate it again
+    except ValueError:  # pydantic's ValidationError: written by an incompatible version, generate it again
+        return None
 
 
 def _from_notes(ctx: Context, sha: str, batch: RangeRun | None) -> ReportResult | None:
@@ -196,14 +194,17 @@ def _run_chain(
     """Ask the configured chain (breakers, limits, retries), falling back to the local analyzer."""
     from ..git.contents import CommitContents
     from ..resilience import ChainRequest, build_chain
-    from .local.analyzer import analyze
     from .prompt import render_prompt
 
     def prompt_for(template: str) -> Prompt:
         return render_prompt(template, commit, evidence)
 
-    contents = CommitContents(ctx.repo.root, commit.sha, ctx.blob_reader())
-    request = ChainRequest(commit.sha, prompt_for, lambda: analyze(commit, contents, evidence))
+    def local() -> Report:  # the analyzer is imported only when it is asked
+        from .local.analyzer import analyze
+
+        return analyze(commit, CommitContents(ctx.repo.root, commit.sha, ctx.blob_reader()), evidence)
+
+    request = ChainRequest(commit.sha, prompt_for, local)
     with build_chain(ctx.settings, options, lambda: ctx.store, adapters=ctx.adapters) as chain:
         out = chain.run(request)
     return out.report, out.provider, out.fallback, out.attempts

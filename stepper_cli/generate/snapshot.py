@@ -1,12 +1,14 @@
-"""The few settings `stepper enqueue` (and a cache-hit `stepper report`) need, snapshotted so that those paths
-skip pydantic-settings.
+"""The validated settings of a repository, snapshotted so that `stepper enqueue` and `stepper report` skip
+pydantic and pydantic-settings while the configuration is unchanged.
 
-A snapshot (STEPPER_HOME/snapshots/<repo hash>.json) holds the queue URL, the cache policy, the prompt
-template hash and the config warnings, computed by the full, validated loader. It is used only while its
+A snapshot (STEPPER_HOME/snapshots/<repo hash>.json) holds the settings as plain data, the files they came
+from and the config warnings, all computed by the full, validated loader, and what enqueue needs from them
+(the queue URL, the cache policy, the prompt template hash); the file keeps the last few, one per
+configuration in use (with STEPPER_CONFIG set and without, say). A snapshot is used only while its
 fingerprint still matches: the stat of every config file that could apply (STEPPER_CONFIG or the user file,
 the repository's .stepper.toml), of the trust records and of the template files, every STEPPER_* variable,
 and stepper's version. Any difference means a full load, which writes a fresh snapshot. A queue URL with a
-password is never written to a snapshot. Standard library only.
+password (or a notify webhook or provider URL with one) is never written to a snapshot. Standard library only.
 """
 
 from __future__ import annotations
@@ -14,21 +16,20 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .. import __version__
 from ..cache.reports import CachePolicy
+from ..config.model import LoadedConfig, Settings, build, to_data
 from ..config.paths import read_private, stepper_home, user_config_path, write_private
 from ..config.urls import has_credentials
 from ..errors import StorageError
 
-if TYPE_CHECKING:
-    from ..config.settings import LoadedConfig, Settings
-
 REPO_FILE = ".stepper.toml"  # settings.REPO_FILE (kept equal by a test)
-_FORMAT = 1
+_FORMAT = 2
+_KEPT = 4  # snapshots kept per repository (the latest configurations)
 
 
 @dataclass(frozen=True)
@@ -39,6 +40,18 @@ class EnqueueSettings:
     policy: CachePolicy
     templates: str
     warnings: tuple[str, ...] = ()
+    saved: dict[str, Any] | None = field(default=None, compare=False, repr=False)  # the snapshot they came from
+
+    def config(self) -> LoadedConfig | None:
+        """The whole configuration, when these came from a snapshot (what `report` runs on), else None."""
+        if self.saved is None:
+            return None
+        try:
+            files = [Path(path) for path in self.saved["files"]]
+            settings = build(Settings, self.saved["settings"])
+        except (KeyError, TypeError):  # not one stepper wrote: the caller loads the files
+            return None
+        return LoadedConfig(settings, files, {}, list(self.warnings))
 
 
 def enqueue_settings(repo_root: Path) -> EnqueueSettings:
@@ -52,13 +65,27 @@ def enqueue_settings(repo_root: Path) -> EnqueueSettings:
 
 
 def saved_settings(repo_root: Path) -> EnqueueSettings | None:
-    """The settings from this repository's snapshot while it is still valid, else None (no full load)."""
+    """The settings from this repository's snapshot while it is still valid (the whole configuration in
+    `config()`), else None (no full load)."""
+    for snap in _entries(repo_root):
+        try:
+            if snap.get("fingerprint") == fingerprint(repo_root, snap["template_files"]):
+                return _from_json(snap)
+        except (KeyError, TypeError, AttributeError):  # not one stepper wrote
+            continue
+    return None
+
+
+def _entries(repo_root: Path) -> list[dict[str, Any]]:
+    """The snapshots of this repository, latest first: one per configuration in use (say with STEPPER_CONFIG set
+    and not), a few at most."""
     try:  # a link planted at the snapshot is refused (StorageError), never read through
-        snap = json.loads(read_private(_snapshot_path(repo_root)) or b"null")
-        valid = isinstance(snap, dict) and snap.get("fingerprint") == fingerprint(repo_root, snap["template_files"])
-        return _from_json(snap) if valid else None
-    except (ValueError, KeyError, TypeError):  # not one stepper wrote
-        return None
+        data = json.loads(read_private(_snapshot_path(repo_root)) or b"null")
+    except ValueError:
+        return []
+    if not isinstance(data, dict) or data.get("format") != _FORMAT or not isinstance(data.get("entries"), list):
+        return []
+    return [entry for entry in data["entries"] if isinstance(entry, dict)]
 
 
 def remember_quietly(repo_root: Path, loaded: LoadedConfig) -> EnqueueSettings:
@@ -72,13 +99,21 @@ def remember_quietly(repo_root: Path, loaded: LoadedConfig) -> EnqueueSettings:
 def remember(repo_root: Path, loaded: LoadedConfig) -> EnqueueSettings:
     """Derive the enqueue settings from a full load and snapshot them (unless the queue URL has a password)."""
     values = from_settings(loaded.settings, tuple(loaded.warnings))
-    if not has_credentials(values.queue_url):
+    if not _has_credentials(loaded.settings):
         files = template_files(loaded.settings)
-        snap = {"format": _FORMAT, "fingerprint": fingerprint(repo_root, files), "template_files": files,
-                "queue_url": values.queue_url, "policy": values.policy.__dict__, "templates": values.templates,
-                "warnings": list(values.warnings)}  # fmt: skip
-        write_private(_snapshot_path(repo_root), json.dumps(snap).encode())
+        stamp = fingerprint(repo_root, files)
+        snap = {"fingerprint": stamp, "template_files": files, "queue_url": values.queue_url,
+                "policy": values.policy.__dict__, "templates": values.templates, "warnings": list(values.warnings),
+                "settings": to_data(loaded.settings), "files": [str(path) for path in loaded.files]}  # fmt: skip
+        kept = [e for e in _entries(repo_root) if e.get("fingerprint") != stamp][: _KEPT - 1]
+        write_private(_snapshot_path(repo_root), json.dumps({"format": _FORMAT, "entries": [snap, *kept]}).encode())
     return values
+
+
+def _has_credentials(settings: Settings) -> bool:
+    """Whether a URL of the settings holds a password (such settings are loaded afresh each time)."""
+    urls = [settings.queue.url, settings.notify.webhook, *(p.base_url for p in settings.providers)]
+    return any(has_credentials(url) for url in urls if url)
 
 
 def from_settings(settings: Settings, warnings: tuple[str, ...] = ()) -> EnqueueSettings:
@@ -129,4 +164,4 @@ def _snapshot_path(repo_root: Path) -> Path:
 
 def _from_json(snap: dict[str, Any]) -> EnqueueSettings:
     policy = CachePolicy(**snap["policy"])
-    return EnqueueSettings(snap["queue_url"], policy, snap["templates"], tuple(snap["warnings"]))
+    return EnqueueSettings(snap["queue_url"], policy, snap["templates"], tuple(snap["warnings"]), snap)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from ..config.settings import ProviderSettings
+from ..config.model import ProviderSettings
 from .schema import json_instructions
 from .shape import Shape
 

@@ -29,7 +29,7 @@ from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..config.settings import ProviderSettings
+from ..config.model import ProviderSettings
 from .shape import Shape
 
 _REASONING = re.compile(r"^(o\d|gpt-5)", re.I)

@@ -33,7 +33,7 @@ from typing import Any
 
 import httpx
 
-from ..config.settings import ProviderSettings
+from ..config.model import ProviderSettings
 from ..errors import ProviderUnavailable, Truncated
 from . import deadline
 from .base import Prompt, asking_json

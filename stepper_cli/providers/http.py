@@ -24,7 +24,7 @@ from typing import Any
 
 import httpx
 
-from ..config.settings import ProviderSettings
+from ..config.model import ProviderSettings
 from ..errors import BadRequest, InvalidResponse, ProviderError, ProviderTimeout, ProviderUnavailable
 from . import deadline
 from .replies import error_in_body, scrub, status_error

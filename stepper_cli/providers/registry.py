@@ -17,8 +17,8 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
+from ..config.model import ProviderSettings
 from ..config.presets import KINDS
-from ..config.settings import ProviderSettings
 from ..config.urls import mask_url
 from ..errors import ConfigError, MissingKey
 
@@ -58,7 +58,7 @@ class Adapters:
 
     def get(self, settings: ProviderSettings) -> Provider:
         """Return the provider's adapter, building it (and reading its key) the first time."""
-        key = settings.model_dump_json()
+        key = repr(settings)  # a frozen dataclass: every field, in order
         with self._lock:
             if key not in self._built:
                 self._built[key] = build_provider(settings, self._client(), self._env)

@@ -1,104 +1,185 @@
-"""The report model (its keys and bounds from report/contract.py), the result around it, and pulling a report
-out of a model's reply."""
+"""The report (its keys and bounds from report/contract.py), the result around it, and pulling a report out of
+a model's reply.
+
+The values are frozen dataclasses, and constructing one checks it: data that is already canonical (the stdlib
+check of report/lean.py: the contract's types and bounds, texts stripped) is kept as it is, anything else is
+checked and normalised by the pydantic models of report/checked.py (imported only then) or refused with
+pydantic's ValidationError, as pydantic models would. So a report is exactly what pydantic would make of it,
+and the usual paths (a reply that fits, the local analyzer's report, a cached result) never import pydantic.
+`model_validate`, `model_dump` and `model_copy` are named as pydantic names them.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
-from typing import Annotated, Any, Literal
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
-
+from ..config.plain import build, hints, nested, to_data
 from ..errors import InvalidResponse
 from .contract import (
     ATTEMPT,
     COVERAGE,
     OPTIONAL_ATTEMPT_KEYS,
+    REPORT,
     RESULT,
     SCHEMA_VERSION,
     TOKENS,
-    list_bounds,
     provider_schema,
-    text_bounds,
 )  # fmt: skip
+from .lean import fits
 
-__all__ = ["SCHEMA_VERSION", "Attempt", "Coverage", "Report", "ReportResult", "Tokens", "attempts_json", "parse_report",
-           "report_json_schema"]  # fmt: skip
+__all__ = ["SCHEMA_VERSION", "Attempt", "Coverage", "Outcome", "Report", "ReportResult", "Tokens", "attempts_json",
+           "parse_report", "report_json_schema"]  # fmt: skip
 
-
-def _text(name: str) -> StringConstraints:
-    low, high = text_bounds(name)
-    return StringConstraints(strip_whitespace=True, min_length=low, max_length=high)
-
-
-def _item(name: str) -> StringConstraints:
-    return StringConstraints(strip_whitespace=True, min_length=1, max_length=list_bounds(name)[2])
+M = TypeVar("M", bound="_Checked")
+Outcome = Literal["ok", "error", "skipped"]  # contract.OUTCOMES
 
 
-def _count(name: str) -> Any:
-    low, high, _ = list_bounds(name)
-    return Field(min_length=low, max_length=high)
+class _Checked:
+    """A value checked against its part of the contract when it is made (see the module's docstring)."""
+
+    SCHEMA: ClassVar[dict[str, Any]]
+
+    def __post_init__(self) -> None:
+        if not _canonical(self):
+            fixed = _from_checked(type(self), to_data(self))
+            for f in dataclasses.fields(self):  # type: ignore[arg-type]
+                object.__setattr__(self, f.name, getattr(fixed, f.name))
+
+    @classmethod
+    def model_validate(cls: type[M], data: Any) -> M:
+        """The value of data (a dict, or a value already): checked as the constructor checks it."""
+        if isinstance(data, cls):
+            return data
+        if not isinstance(data, dict):
+            return _from_checked(cls, data)
+        known = {f.name: data[f.name] for f in dataclasses.fields(cls) if f.name in data}  # type: ignore[arg-type]
+        return build(cls, known) if fits(cls.SCHEMA, known) else _from_checked(cls, known)
+
+    def model_dump(self, mode: str = "python") -> dict[str, Any]:
+        """The plain data of the value, keys in the contract's order (`mode` as pydantic's; the data is JSON)."""
+        data: dict[str, Any] = to_data(self)
+        return data
+
+    def model_copy(self: M, update: dict[str, Any]) -> M:
+        """The value with these fields changed."""
+        return dataclasses.replace(self, **update)  # type: ignore[type-var]
 
 
-def _at_least(schema: dict[str, Any], name: str) -> Any:
-    return Field(ge=schema["properties"][name]["minimum"])
+def _canonical(value: _Checked) -> bool:
+    """Whether every field is as the contract prints it (nested values were checked when they were made)."""
+    return all(
+        ((item := getattr(value, name)) is None and optional) or _fits(schema, inner, item)
+        for name, schema, inner, optional in _plan(type(value))
+    )
 
 
-class Report(BaseModel):
+def _plan(kind: type[_Checked]) -> tuple[tuple[str, dict[str, Any], type[Any] | None, bool], ...]:
+    """Each field's name, its part of the contract, the checked class it holds (if any), and whether None means
+    that an optional key is not set."""
+    found = _PLANS.get(kind)
+    if found is None:
+        props, kinds = kind.SCHEMA["properties"], hints(kind)
+        found = _PLANS[kind] = tuple(
+            (f.name, props[f.name], nested(kinds[f.name]), f.default is None)
+            for f in dataclasses.fields(kind)  # type: ignore[arg-type]
+        )
+    return found
+
+
+_PLANS: dict[type[_Checked], tuple[tuple[str, dict[str, Any], type[Any] | None, bool], ...]] = {}
+
+
+def _fits(schema: dict[str, Any], inner: type[Any] | None, item: Any) -> bool:
+    if inner is None:
+        return fits(schema, item)
+    if schema.get("type") == "array":
+        return isinstance(item, list) and all(isinstance(x, inner) for x in item)
+    return isinstance(item, inner)
+
+
+def _from_checked(kind: type[M], data: Any) -> M:
+    """The value pydantic makes of data (or its ValidationError)."""
+    from .checked import checked
+
+    return _settled(kind, checked(kind.__name__, data))
+
+
+def _settled(kind: type[M], data: dict[str, Any]) -> M:
+    """A value of data pydantic made, as it is: not checked again (the stdlib check may not call canonical what
+    pydantic keeps, as a text ending in a control character Python strips and pydantic does not)."""
+    value = object.__new__(kind)
+    for name, _schema, inner, _optional in _plan(kind):
+        item = data[name]
+        if inner is not None and item is not None:
+            item = [_settled(inner, x) for x in item] if isinstance(item, list) else _settled(inner, item)
+        object.__setattr__(value, name, item)
+    return value
+
+
+@dataclass(frozen=True, kw_only=True)
+class Report(_Checked):
     """The seven fields every report has, with the contract's bounds (report/contract.py)."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    SCHEMA: ClassVar[dict[str, Any]] = REPORT
 
-    title: Annotated[str, _text("title")]
-    summary: Annotated[str, _text("summary")]
-    changes: Annotated[list[Annotated[str, _item("changes")]], _count("changes")]
-    rationale: Annotated[str, _text("rationale")]
-    impact_and_tests: Annotated[str, _text("impact_and_tests")]
-    next_steps: Annotated[list[Annotated[str, _item("next_steps")]], _count("next_steps")] = []
-    tags: Annotated[list[Annotated[str, _item("tags")]], _count("tags")] = []
+    title: str
+    summary: str
+    changes: list[str]
+    rationale: str
+    impact_and_tests: str
+    next_steps: list[str] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)
 
 
-class Tokens(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class Tokens(_Checked):
     """The tokens one try cost, as the provider's replies counted them."""
 
-    model_config = ConfigDict(frozen=True)
+    SCHEMA: ClassVar[dict[str, Any]] = TOKENS
 
-    input: Annotated[int, _at_least(TOKENS, "input")]
-    output: Annotated[int, _at_least(TOKENS, "output")]
+    input: int
+    output: int
 
 
-class Attempt(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class Attempt(_Checked):
     """One try of one provider for one report; `tokens` only when the replies counted them."""
 
-    model_config = ConfigDict(frozen=True)
+    SCHEMA: ClassVar[dict[str, Any]] = ATTEMPT
 
     provider: str
-    attempt: Annotated[int, _at_least(ATTEMPT, "attempt")]
-    outcome: Literal["ok", "error", "skipped"]
+    attempt: int
+    outcome: Outcome
     error: str | None = None
     detail: str | None = None
-    duration_ms: Annotated[int, _at_least(ATTEMPT, "duration_ms")] = 0
+    duration_ms: int = 0
     tokens: Tokens | None = None
 
 
-class Coverage(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class Coverage(_Checked):
     """How much of the commit made it into the evidence text."""
 
-    model_config = ConfigDict(frozen=True)
+    SCHEMA: ClassVar[dict[str, Any]] = COVERAGE
 
-    files: Annotated[int, _at_least(COVERAGE, "files")]
-    files_in_prompt: Annotated[int, _at_least(COVERAGE, "files_in_prompt")]
-    diff_bytes: Annotated[int, _at_least(COVERAGE, "diff_bytes")]
-    diff_bytes_in_prompt: Annotated[int, _at_least(COVERAGE, "diff_bytes_in_prompt")]
+    files: int
+    files_in_prompt: int
+    diff_bytes: int
+    diff_bytes_in_prompt: int
     truncated: bool
 
 
-class ReportResult(BaseModel):
+@dataclass(frozen=True, kw_only=True)
+class ReportResult(_Checked):
     """What `generate_report` returns and `--format json` prints (docs/report.schema.json)."""
 
-    model_config = ConfigDict(frozen=True)
+    SCHEMA: ClassVar[dict[str, Any]] = RESULT
 
-    schema_version: Annotated[int, Field(ge=SCHEMA_VERSION, le=SCHEMA_VERSION)] = SCHEMA_VERSION
+    schema_version: int = SCHEMA_VERSION
     commit: str
     repo: str
     author: str
@@ -107,10 +188,10 @@ class ReportResult(BaseModel):
     provider: str
     fallback: bool = False
     cached: bool = False
-    attempts: list[Attempt] = []
-    redactions: Annotated[int, _at_least(RESULT, "redactions")] = 0
+    attempts: list[Attempt] = field(default_factory=list)
+    redactions: int = 0
     coverage: Coverage
-    timings: dict[str, int] = {}
+    timings: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         """Return the contract's JSON object (internal-only keys dropped)."""
@@ -206,7 +287,9 @@ def parse_report(text: str | dict[str, Any]) -> Report:
 def _validate(data: dict[str, Any]) -> Report:
     try:
         return Report.model_validate(data)
-    except ValidationError as exc:
+    except ValueError as exc:  # pydantic's ValidationError (a ValueError), from its check of non-canonical data
+        if not hasattr(exc, "errors"):
+            raise
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
         raise InvalidResponse("The reply's report does not fit the schema.", detail=f"{where}: {first['msg']}") from exc

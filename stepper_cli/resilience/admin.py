@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -164,7 +164,7 @@ def _check(
         return CheckResult(p.name, "skipped", error=exc.kind, detail=str(exc))
     limiter = _limiter(p, settings, store, clock, sleep)
     started = clock()
-    small = p.model_copy(update={"max_tokens": CHECK_MAX_TOKENS})
+    small = replace(p, max_tokens=CHECK_MAX_TOKENS)
     try:
         token = limiter.acquire(p.timeout_seconds)
         try:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from ..config.settings import BreakerSettings, ProviderSettings, RetrySettings, Settings
+from ..config.model import BreakerSettings, ProviderSettings, RetrySettings, Settings
 from ..errors import CircuitOpen, MissingKey, ProviderError
 from ..providers.base import Prompt
 from ..providers.shape import Shape

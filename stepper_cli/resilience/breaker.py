@@ -23,7 +23,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from ..config.settings import BreakerSettings
+from ..config.model import BreakerSettings
 from ..errors import CircuitOpen
 from ..store import JSON, Store
 from .base import Clock

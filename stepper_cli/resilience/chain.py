@@ -18,18 +18,15 @@ import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Protocol
 
-from ..config.settings import ProviderSettings, Settings
+from ..config.model import ProviderSettings, Settings
 from ..errors import UsageError
 from ..store import Store
 from .base import Clock, Sleep, breaker_settings, lease_for
-from .breaker import Breaker
-from .learned import Learned
-from .ratelimit import RateLimiter
 from .runner import LOCAL, Chain, Link
-from .steps import Adapting, Call, Guarded, Limited, Recorded
 
 if TYPE_CHECKING:
     from ..providers.registry import Adapters
+    from .steps import Adapting
 
 
 class ChainOptions(Protocol):
@@ -90,6 +87,11 @@ def build_chain(
 def _wrap(
     provider: ProviderSettings, settings: Settings, store: Store, adapters: Adapters, clock: Clock, sleep: Sleep
 ) -> Adapting:
+    from .breaker import Breaker  # the wrappers' code, only for a chain with providers (not --offline)
+    from .learned import Learned
+    from .ratelimit import RateLimiter
+    from .steps import Adapting, Call, Guarded, Limited, Recorded
+
     lease = lease_for(provider)
     breaking = breaker_settings(settings, provider)
     limiter = RateLimiter(

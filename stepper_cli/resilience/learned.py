@@ -17,9 +17,9 @@ Everything read back is untrusted: unknown features or values off their ladder a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
-from ..config.settings import ProviderSettings
+from ..config.model import ProviderSettings
 from ..providers.capabilities import initial
 from ..providers.shape import Shape
 from ..store import Store
@@ -63,7 +63,7 @@ def learned_views(store: Store, settings: ProviderSettings, clock: Clock) -> lis
     views = []
     for key, value in store.scan(f"{PREFIX}{settings.name}:"):
         model = key.removeprefix(f"{PREFIX}{settings.name}:")
-        base = initial(settings.model_copy(update={"model": model}))
+        base = initial(replace(settings, model=model))
         shape = base.with_learned(value.get("shape"))
         at = value.get("at")
         left = LEARNED_SECONDS - (clock() - float(at)) if isinstance(at, int | float) else LEARNED_SECONDS

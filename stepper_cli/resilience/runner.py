@@ -16,16 +16,17 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 from .. import events
-from ..config.settings import ProviderSettings, Settings
+from ..config.model import ProviderSettings, Settings
 from ..errors import NoReportError, ProviderError, RateLimited
 from ..providers.base import Prompt
-from ..providers.registry import read_key
 from ..report.model import Attempt, Report
 from .base import Clock, Run, Skipped, Sleep, deadline_of, retry_policy
-from .retry import call_with_retries
-from .steps import Adapting
+
+if TYPE_CHECKING:
+    from .steps import Adapting
 
 LOCAL = "local"
 _WAIT_KINDS = ("rate_limited", "circuit_open")  # skips that carry a retry_after: come back later
@@ -71,6 +72,8 @@ class Link:
         except ProviderError as exc:
             self.step.skip(run, exc)
             raise
+        from .retry import call_with_retries  # with the providers' code: a run of the local analyzer alone needs none
+
         return call_with_retries(self.step, run, self.policy, sleep, defer_rate_limits=defer_rate_limits)
 
     def _precheck(self, run: Run) -> None:
@@ -78,6 +81,8 @@ class Link:
             raise Skipped("disabled", f"Provider '{self.name}' is disabled (enabled = false).")
         if run.remaining() <= 0:
             raise Skipped("deadline", f"No time left for provider '{self.name}' before the report's deadline.")
+        from ..providers.registry import read_key
+
         read_key(self.settings, self.env)  # raises MissingKey; the key itself is dropped here
 
 

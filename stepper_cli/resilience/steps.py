@@ -17,13 +17,13 @@
 from __future__ import annotations
 
 from .. import events
-from ..config.settings import ProviderSettings
+from ..config.model import ProviderSettings
 from ..errors import ProviderError, RateLimited, Truncated, Unsupported
 from ..providers import deadline, usage
 from ..providers.capabilities import initial
 from ..providers.registry import Adapters
 from ..providers.replies import mask_secrets
-from ..report.model import Attempt, Report, Tokens, parse_report
+from ..report.model import Attempt, Outcome, Report, Tokens, parse_report
 from ..store import Store
 from ..store import counters as metrics
 from .base import Run, Skipped, Step, is_skip
@@ -124,7 +124,7 @@ class Recorded:
         """Add one Attempt (its duration is the time on the wire, not time spent waiting for a slot; its tokens
         those the replies counted, a failed try's included when it was billed, as a truncated one is)."""
         duration_ms = run.sent_ms or 0
-        outcome = "ok" if exc is None else "skipped" if is_skip(exc) else "error"
+        outcome: Outcome = "ok" if exc is None else "skipped" if is_skip(exc) else "error"
         error = None if exc is None else exc.kind
         detail = None if exc is None else exc.detail
         if exc is not None:

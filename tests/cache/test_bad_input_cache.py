@@ -7,6 +7,7 @@ holds the two together); anything else goes to the full command. Either way the 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 import subprocess
@@ -19,9 +20,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from stepper_cli.report import contract
+from stepper_cli.config.plain import hints
+from stepper_cli.report import checked, contract
 from stepper_cli.report import lean as report_json
-from stepper_cli.report.model import Attempt, Coverage, Report, ReportResult
+from stepper_cli.report.model import Attempt, Coverage, Report, ReportResult, Tokens
 from tests.support.cli_run import stepper
 from tests.support.gitutil import GitRepo
 
@@ -126,19 +128,37 @@ def test_what_the_lean_check_accepts_pydantic_accepts_and_prints_unchanged(
     if report_json.canonical(changed) is None:
         return  # the full command decides (and regenerates what it cannot validate)
     try:
-        again = ReportResult.model_validate(changed).to_json()
+        again = ReportResult.model_validate(checked.checked("ReportResult", changed)).to_json()
     except ValidationError as exc:
         raise AssertionError(f"accepted by the lean check, refused by pydantic: {exc}") from exc
     assert again == changed
 
 
+def _made(make: Any) -> Any:
+    try:
+        return make()
+    except ValidationError as exc:
+        return [e["loc"] for e in exc.errors()]
+
+
+@settings(max_examples=400, deadline=None)
+@given(result=RESULT, data=st.data())
+def test_a_result_is_what_pydantic_makes_of_it_or_refused_where_pydantic_refuses_it(
+    result: dict[str, Any], data: st.DataObject
+) -> None:
+    changed = mutated(result, data.draw)  # canonical or not: the stdlib check, else pydantic's, decides
+    plain = _made(lambda: ReportResult.model_validate(changed).model_dump())
+    assert plain == _made(lambda: checked.checked("ReportResult", changed))
+
+
 def test_the_model_has_the_contracts_keys_in_its_order() -> None:
-    assert tuple(ReportResult.model_fields) == contract.keys(contract.RESULT)
-    assert tuple(Report.model_fields) == contract.keys(contract.REPORT)
-    assert tuple(Attempt.model_fields) == contract.keys(contract.ATTEMPT)
-    assert tuple(Coverage.model_fields) == contract.keys(contract.COVERAGE)
-    assert get_args(Attempt.model_fields["outcome"].annotation) == contract.OUTCOMES
-    assert ReportResult.model_fields["schema_version"].default == contract.SCHEMA_VERSION
+    for plain, schema in ((ReportResult, contract.RESULT), (Report, contract.REPORT), (Attempt, contract.ATTEMPT),
+                          (Coverage, contract.COVERAGE), (Tokens, contract.TOKENS)):  # fmt: skip
+        checking = getattr(checked, plain.__name__)
+        assert tuple(f.name for f in dataclasses.fields(plain)) == tuple(checking.model_fields) == contract.keys(schema)
+    assert get_args(hints(Attempt)["outcome"]) == get_args(checked.Attempt.model_fields["outcome"].annotation)
+    assert get_args(hints(Attempt)["outcome"]) == contract.OUTCOMES
+    assert next(f.default for f in dataclasses.fields(ReportResult) if f.name == "schema_version") == 1
 
 
 @pytest.fixture

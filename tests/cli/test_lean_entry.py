@@ -19,8 +19,10 @@ from stepper_cli.cli.lean.enqueue import EnqueueArgs
 from stepper_cli.cli.lean.report import ReportArgs
 from stepper_cli.cli.main import _run
 from stepper_cli.git import commits
+from tests.support.chainkit import provider
 from tests.support.cli_run import stepper
 from tests.support.gitutil import GitRepo
+from tests.support.provider_server import ProviderServer
 
 ROOT = Path(__file__).resolve().parents[2]
 HEAVY = "{'typer', 'rich', 'pydantic', 'pydantic_settings', 'httpx', 'huey', 'redis'}"
@@ -108,6 +110,38 @@ def test_the_plain_paths_load_no_typer_or_pydantic(two: GitRepo, argv: list[str]
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=two.path, capture_output=True, text=True, check=True)
     assert out.stdout.strip().splitlines()[-1] == "0 []"
+
+
+def _loaded_by(argv: list[str], cwd: Path) -> tuple[dict[str, object], list[str]]:
+    """The JSON a `stepper report` run prints, and the heavy packages it imported (httpx's command-line client
+    is refused by name: providers/__init__.py)."""
+    code = (
+        f"import sys; from stepper_cli.cli.main import _run; code = _run({argv!r}, False);"
+        "loaded = {m.split('.')[0] for m, module in sys.modules.items() if module is not None};"
+        f"print(sorted(loaded & ({HEAVY} | {{'click', 'pygments'}})), file=sys.stderr)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=cwd, capture_output=True, text=True, check=True)
+    return json.loads(out.stdout), out.stderr.strip().splitlines()[-1].strip("[]").replace("'", "").split(", ")
+
+
+def test_a_generated_offline_report_loads_no_typer_pydantic_or_httpx(two: GitRepo) -> None:
+    argv = ["report", "--offline", "--no-cache", "--format", "json"]
+    assert stepper(*argv, cwd=two.path).code == 0  # the settings snapshot written
+    result, heavy = _loaded_by(argv, two.path)
+    assert result["provider"] == "local" and heavy == [""]
+
+
+def test_a_report_from_one_provider_loads_httpx_only(
+    two: GitRepo, server: ProviderServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = tmp_path / "config.toml"
+    entry = provider("primary", f"{server.url}/v1")
+    config.write_text("[[providers]]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in entry.items()))
+    monkeypatch.setenv("STEPPER_CONFIG", str(config))
+    argv = ["report", "--no-cache", "--format", "json"]
+    assert stepper(*argv, cwd=two.path).code == 0  # the settings snapshot written
+    result, heavy = _loaded_by(argv, two.path)
+    assert result["provider"] == "primary" and not result["fallback"] and heavy == ["httpx"]
 
 
 def _tab(monkeypatch: pytest.MonkeyPatch, shell: str, words: str, cword: int, lean: bool) -> tuple[int, str]:

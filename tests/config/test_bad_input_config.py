@@ -7,6 +7,7 @@ named cases one by one.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 from pathlib import Path
@@ -22,7 +23,7 @@ from stepper_cli.store import open_store
 from tests.support.cli_run import Outcome, stepper
 from tests.support.gitutil import GitRepo
 
-SECTIONS = {name: type(info.default) for name, info in Settings.model_fields.items() if name != "providers"}
+SECTIONS = {f.name: f.default_factory for f in dataclasses.fields(Settings) if f.name != "providers"}
 PROVIDER_KEYS = (
     "name",
     "kind",
@@ -78,7 +79,7 @@ def good_value(default: Any) -> st.SearchStrategy[Any]:
 
 
 def section(model: type) -> st.SearchStrategy[dict[str, Any]]:
-    fields = {name: good_value(info.default) for name, info in model.model_fields.items()}  # type: ignore[attr-defined]
+    fields = {f.name: good_value(getattr(model(), f.name)) for f in dataclasses.fields(model)}
     known = st.fixed_dictionaries({}, optional=fields)
     return st.one_of(
         known, st.builds(lambda a, b: {**a, **b}, known, st.dictionaries(st.text(max_size=8), ANY, max_size=2))

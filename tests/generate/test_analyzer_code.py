@@ -127,7 +127,7 @@ def test_a_credential_withheld_from_the_evidence_is_said_in_the_report(project: 
     made = commit_all(project, "Configure the token")
     evidence = build_evidence(made, EvidenceSettings())
     report = analyze(made, CommitContents(project.path, made.sha), evidence)
-    text = report.model_dump_json()
+    text = json.dumps(report.model_dump())
     assert token not in text
     assert "A credential-like value was added to config/settings.py; it was withheld from this report." in (
         report.impact_and_tests

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from stepper_cli.config.settings import ProviderSettings
+from stepper_cli.config.settings import ProviderSettings, validated
 from stepper_cli.errors import ProviderUnavailable, Truncated
 from stepper_cli.providers import deadline
 from stepper_cli.providers.base import Prompt
@@ -35,7 +35,7 @@ def client() -> Iterator[httpx.Client]:
 
 def space(server: ProviderServer, client: httpx.Client, scenario: str = "ok", **kw: Any) -> HFSpaceProvider:
     fields = {"name": "space", "kind": "hf-space", "base_url": server.scenario_url(scenario), "max_tokens": 700}
-    settings = ProviderSettings.model_validate({**fields, **kw.pop("settings", {})})
+    settings = validated(ProviderSettings, {**fields, **kw.pop("settings", {})})
     return HFSpaceProvider(settings, TOKEN, client, **kw)
 
 
@@ -119,6 +119,6 @@ def test_waking_stops_at_the_reports_deadline(provider_server: ProviderServer, c
 
 
 def test_the_context_keeps_one_adapter_per_provider_so_awake_lasts(client: httpx.Client) -> None:
-    settings = ProviderSettings.model_validate({"name": "s", "kind": "hf-space", "base_url": "https://o-s.hf.space"})
+    settings = validated(ProviderSettings, {"name": "s", "kind": "hf-space", "base_url": "https://o-s.hf.space"})
     adapters = Adapters(lambda: client, env={})
     assert adapters.get(settings) is adapters.get(settings)

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from stepper_cli.config.settings import ProviderSettings
+from stepper_cli.config.settings import ProviderSettings, validated
 from stepper_cli.errors import ModelNotFound, NoAnswer, ProviderError, Refused, Truncated, Unsupported
 from stepper_cli.providers.base import Prompt
 from stepper_cli.providers.capabilities import initial
@@ -39,7 +39,7 @@ def client() -> Iterator[httpx.Client]:
 def settings_for(kind: str, base_url: str, **overrides: Any) -> ProviderSettings:
     data = {"name": "primary", "kind": kind, "base_url": base_url, "model": MODEL.get(kind, ""),
             "api_key_env": "VENDOR_KEY", "max_tokens": 800, **overrides}  # fmt: skip
-    return ProviderSettings.model_validate(data)
+    return validated(ProviderSettings, data)
 
 
 def ask(kind: str, server: ProviderServer, client: httpx.Client, scenario: str, shape: Shape | None = None,

@@ -11,7 +11,7 @@ from typing import Any, cast
 import httpx
 import pytest
 
-from stepper_cli.config.settings import ProviderSettings
+from stepper_cli.config.settings import ProviderSettings, validated
 from stepper_cli.errors import (
     BadRequest,
     ConfigError,
@@ -333,7 +333,7 @@ def test_remote_openai_needs_a_key_but_loopback_does_not() -> None:
 
 
 def test_unknown_kind_is_a_config_error_listing_the_valid_kinds() -> None:
-    settings = ProviderSettings.model_construct(name="primary", kind="telepathy", base_url="", api_key_env="")
+    settings = ProviderSettings(name="primary", kind="telepathy", base_url="", api_key_env="")
     with pytest.raises(ConfigError) as info:
         build_provider(settings, cast("httpx.Client", None), env={})
     assert "telepathy" in str(info.value)
@@ -343,7 +343,7 @@ def test_unknown_kind_is_a_config_error_listing_the_valid_kinds() -> None:
 def test_hf_space_without_a_base_url_is_a_config_error() -> None:
     with pytest.raises(ConfigError, match="base_url"):
         build_provider(
-            ProviderSettings.model_validate({"name": "space", "kind": "hf-space"}), cast("httpx.Client", None), env={}
+            validated(ProviderSettings, {"name": "space", "kind": "hf-space"}), cast("httpx.Client", None), env={}
         )
 
 

@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 from stepper_cli import events
+from stepper_cli.config.model import to_data
 from stepper_cli.resilience.admin import list_providers, reset_providers
 from stepper_cli.store import Store
 from tests.support.chainkit import make_settings, provider, run_chain
@@ -40,7 +41,7 @@ def test_a_deepseek_style_400_costs_one_extra_request_on_the_first_run_and_none_
 def test_what_was_learned_is_shared_with_other_processes(server: ProviderServer, store: Store) -> None:
     settings = make_settings(provider("ds", server.scenario_url("deepseek", "/v1")))
     other = subprocess.run(
-        [sys.executable, "-m", "tests.support.chainkit", "--settings", settings.model_dump_json()],
+        [sys.executable, "-m", "tests.support.chainkit", "--settings", json.dumps(to_data(settings))],
         capture_output=True, text=True, timeout=60, check=True,
     )  # fmt: skip
     assert json.loads(other.stdout)["provider"] == "ds"
@@ -102,7 +103,7 @@ def test_a_key_echoed_back_in_a_200_reply_never_reaches_the_report(server: Provi
     settings = make_settings(provider("leaky", server.scenario_url("echo-key", "/v1"), api_key_env="LEAKY_KEY"))
     out = run_chain(settings, store, env={"LEAKY_KEY": KEY})
     assert out.provider == "leaky"
-    assert KEY not in out.report.model_dump_json() and "***" in out.report.summary
+    assert KEY not in json.dumps(out.report.model_dump()) and "***" in out.report.summary
 
 
 def test_a_fallback_names_each_provider_and_why_including_a_missing_key(server: ProviderServer, store: Store) -> None:

@@ -90,4 +90,4 @@ def test_a_damaged_settings_snapshot_is_ignored_and_written_again(used: GitRepo,
         used.commit(f"feat: {len(junk)}", (f"f{len(junk)}.py", "x = 1\n"))
         out = stepper("enqueue", "--json", cwd=used.path)
         assert out.code == 0 and json.loads(out.out)["status"] == "queued", (junk, out)
-        assert json.loads(snapshot.read_text())["fingerprint"]
+        assert json.loads(snapshot.read_text())["entries"][0]["fingerprint"]

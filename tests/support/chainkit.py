@@ -17,7 +17,7 @@ import sys
 from typing import Any
 
 from stepper_cli.api import ReportOptions
-from stepper_cli.config.settings import Settings
+from stepper_cli.config.settings import Settings, validated
 from stepper_cli.providers.base import Prompt
 from stepper_cli.providers.registry import Adapters
 from stepper_cli.report.model import Report
@@ -65,7 +65,7 @@ def provider(name: str, base_url: str, kind: str = "openai", **overrides: Any) -
 
 def make_settings(*providers: dict[str, Any], **sections: Any) -> Settings:
     """Settings with these providers and fast retries (sections override, e.g. breaker={...})."""
-    return Settings(providers=list(providers), **{"retry": FAST_RETRY, **sections})
+    return validated(Settings, {"providers": list(providers), "retry": FAST_RETRY, **sections})
 
 
 def request(subject: str = SHA) -> ChainRequest:
@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--count", type=int, default=1)
     parser.add_argument("--wait-go", action="store_true")
     args = parser.parse_args(argv)
-    settings = Settings(**json.loads(args.settings))
+    settings = validated(Settings, json.loads(args.settings))
     with (
         open_store("") as store,
         Adapters.opened() as adapters,

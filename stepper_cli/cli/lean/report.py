@@ -1,11 +1,12 @@
 """`stepper report [REV | A..B]`: the implementation (the Typer command in cli/report.py only delegates here).
 
-Cache first, and without Typer or pydantic while that is all it takes: the settings come from the snapshot
-(generate/snapshot.py) while it is valid, each revision is resolved once and each commit looked up once, and
-a fresh result that the lean check (report/lean.py) accepts is printed as it is. Only the commits that need
-generating (and --dry-run, --notes) load the full configuration and the engine, which is handed the lookups
-made here rather than reading the cache again. Shapes: one revision prints one object, a range an array
-(even of one commit), `--format jsonl` one compact object a line, each written as soon as it is ready.
+Without Typer or pydantic: the whole configuration comes from the snapshot (generate/snapshot.py) while it
+is valid (only a changed configuration, or --dry-run, loads and validates the files), each revision is resolved
+once and each commit looked up once, and a fresh result that the lean check (report/lean.py) accepts is
+printed as it is. The commits that need generating go to the engine, which is handed the lookups made here
+rather than reading the cache again; the reports it makes are plain checked values (report/model.py).
+Shapes: one revision prints one object, a range an array (even of one commit), `--format jsonl` one compact
+object a line, each written as soon as it is ready.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from .output import emit, is_tty, setup_logging, warn
 
 if TYPE_CHECKING:
     from ...cache.reports import Hit
-    from ...config.settings import LoadedConfig
+    from ...config.model import LoadedConfig
     from ...generate.context import Context
     from ...generate.snapshot import EnqueueSettings
     from ...git.commits import Repo
@@ -52,14 +53,20 @@ class ReportArgs:
 
 
 class _Config:
-    """The configuration as cheaply as it will do: the snapshot, and the full load only when needed."""
+    """The configuration as cheaply as it will do: the snapshot, and the full load only when it is not valid."""
 
-    def __init__(self, repo: Repo, persist: bool) -> None:
+    def __init__(self, repo: Repo, persist: bool, stateless: bool) -> None:
+        from ...errors import StorageError
         from ...generate.snapshot import saved_settings
 
         self.repo, self.persist = repo, persist  # persist: use and keep the snapshot (a dry run touches nothing)
-        self.lean: EnqueueSettings | None = saved_settings(repo.root) if persist else None
-        self.loaded: LoadedConfig | None = None
+        self.lean: EnqueueSettings | None = None
+        try:
+            self.lean = saved_settings(repo.root) if persist else None
+        except StorageError:
+            if not stateless:  # a run that needs no state (--no-cache) does without the snapshot
+                raise
+        self.loaded: LoadedConfig | None = self.lean.config() if self.lean is not None else None
 
     def settings(self) -> EnqueueSettings:
         if self.lean is None:
@@ -92,7 +99,7 @@ def run_report(args: ReportArgs) -> int:
     args.fmt = "json" if args.as_json else str(args.fmt)
     setup_logging(args.verbose, args.debug)
     repo = open_repo(args.repo)
-    config = _Config(repo, persist=not (args.dry_run or args.no_cache))  # these need no state and write none
+    config = _Config(repo, persist=not args.dry_run, stateless=args.no_cache)  # a dry run reads and writes none
     for line in config.settings().warnings:
         warn(line)
     if args.dry_run:
