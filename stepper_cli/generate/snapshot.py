@@ -18,14 +18,16 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..cache.reports import CachePolicy
-from ..config.model import LoadedConfig, Settings, build, to_data
 from ..config.paths import read_private, stepper_home, user_config_path, write_private
 from ..config.urls import has_credentials
 from ..errors import StorageError
+
+if TYPE_CHECKING:  # the settings model is imported only when a whole configuration is asked for (not by enqueue)
+    from ..config.model import LoadedConfig, Settings
 
 REPO_FILE = ".stepper.toml"  # settings.REPO_FILE (kept equal by a test)
 _FORMAT = 2
@@ -46,6 +48,8 @@ class EnqueueSettings:
         """The whole configuration, when these came from a snapshot (what `report` runs on), else None."""
         if self.saved is None:
             return None
+        from ..config.model import LoadedConfig, Settings, build
+
         try:
             files = [Path(path) for path in self.saved["files"]]
             settings = build(Settings, self.saved["settings"])
@@ -98,6 +102,8 @@ def remember_quietly(repo_root: Path, loaded: LoadedConfig) -> EnqueueSettings:
 
 def remember(repo_root: Path, loaded: LoadedConfig) -> EnqueueSettings:
     """Derive the enqueue settings from a full load and snapshot them (unless the queue URL has a password)."""
+    from ..config.model import to_data
+
     values = from_settings(loaded.settings, tuple(loaded.warnings))
     if not _has_credentials(loaded.settings):
         files = template_files(loaded.settings)

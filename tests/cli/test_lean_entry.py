@@ -112,6 +112,19 @@ def test_the_plain_paths_load_no_typer_or_pydantic(two: GitRepo, argv: list[str]
     assert out.stdout.strip().splitlines()[-1] == "0 []"
 
 
+@pytest.mark.parametrize("argv", [["report"], ["report", "--format", "json"], ["enqueue", "HEAD~1"]])
+def test_a_cache_hit_and_an_enqueue_never_build_the_whole_configuration(two: GitRepo, argv: list[str]) -> None:
+    """Both need only the snapshot's lean values (queue URL, cache policy, template hash): the settings model
+    and its fourteen dataclasses are for a report that is generated."""
+    assert stepper("report", cwd=two.path).code == 0  # cached, and the snapshot written
+    code = (
+        f"import sys; from stepper_cli.cli.main import _run; code = _run({argv!r}, False);"
+        "print(code, 'stepper_cli.config.model' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=two.path, capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "0 False"
+
+
 def _loaded_by(argv: list[str], cwd: Path) -> tuple[dict[str, object], list[str]]:
     """The JSON a `stepper report` run prints, and the heavy packages it imported (httpx's command-line client
     is refused by name: providers/__init__.py)."""

@@ -66,7 +66,7 @@ class _Config:
         except StorageError:
             if not stateless:  # a run that needs no state (--no-cache) does without the snapshot
                 raise
-        self.loaded: LoadedConfig | None = self.lean.config() if self.lean is not None else None
+        self.loaded: LoadedConfig | None = None  # built when asked: a cache hit needs only the lean values
 
     def settings(self) -> EnqueueSettings:
         if self.lean is None:
@@ -75,6 +75,8 @@ class _Config:
         return self.lean
 
     def full(self) -> LoadedConfig:
+        if self.loaded is None and self.lean is not None:
+            self.loaded = self.lean.config()
         if self.loaded is None:
             from ...config.settings import load_settings
             from ...generate.snapshot import from_settings, remember_quietly
