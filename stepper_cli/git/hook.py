@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from ..config.model import HookSettings
 from ..config.paths import stepper_home
-from ..config.settings import HookSettings
 from ..errors import ConfigError, StorageError, UsageError
 from .commits import Repo, git, shown
 from .hook_script import ADDED_NEWLINE, CREATED, LOG_NAME, SHEBANG, HookValues, markers, recorded
