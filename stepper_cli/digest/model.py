@@ -6,8 +6,11 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from ..report.checked import Attempt  # the pydantic model of report/model.py's Attempt (it reads one as it is)
+from ..report.checked import model_of
+from ..report.model import Attempt as PlainAttempt
 from ..report.model import attempts_json
+
+Attempt = model_of(PlainAttempt)  # the pydantic model of a report's try (it reads a report/model.py one as it is)
 
 DIGEST_SCHEMA_VERSION = 1
 
@@ -77,7 +80,7 @@ class DigestResult(BaseModel):
     fallback: bool
     cached: bool = False
     requests: int = 0
-    attempts: list[Attempt] = []
+    attempts: list[Attempt] = []  # type: ignore[valid-type]  # a model made from report/model.py's Attempt
     timings: dict[str, int] = {}
 
     def to_json(self) -> dict[str, Any]:

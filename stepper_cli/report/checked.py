@@ -1,106 +1,81 @@
 """The pydantic models that check report data which is not already canonical (report/model.py tries the stdlib
-check first): a provider's reply to strip and coerce, an entry of an older version, a hand-made value. Their
-bounds come from report/contract.py; their names and keys are those of report/model.py (a test holds them
-equal). Imported only when such data turns up."""
+check first): a provider's reply to strip and coerce, an entry of an older version, a hand-made value.
+
+Each model is derived from its report/model.py dataclass (names, keys, types and defaults) and its part of
+report/contract.py (the bounds), so neither is written twice. Imported only when such data turns up."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+import dataclasses
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, create_model
 
-from .contract import ATTEMPT, COVERAGE, RESULT, SCHEMA_VERSION, TOKENS, list_bounds, text_bounds
+from ..config.plain import hints, nested
 
-
-def _text(name: str) -> StringConstraints:
-    low, high = text_bounds(name)
-    return StringConstraints(strip_whitespace=True, min_length=low, max_length=high)
-
-
-def _item(name: str) -> StringConstraints:
-    return StringConstraints(strip_whitespace=True, min_length=1, max_length=list_bounds(name)[2])
-
-
-def _count(name: str) -> Any:
-    low, high, _ = list_bounds(name)
-    return Field(min_length=low, max_length=high)
+# how each model reads its input beyond the contract: texts of a reply are stripped (in the bounds below), and
+# a try's values may come as report/model.py values already
+_CONFIG = {
+    "Report": ConfigDict(frozen=True, extra="ignore"),
+    "Tokens": ConfigDict(frozen=True, from_attributes=True),
+    "Attempt": ConfigDict(frozen=True, from_attributes=True),
+    "Coverage": ConfigDict(frozen=True),
+    "ReportResult": ConfigDict(frozen=True),
+}
+_MODELS: dict[type[Any], type[BaseModel]] = {}
 
 
-def _at_least(schema: dict[str, Any], name: str) -> Any:
-    return Field(ge=schema["properties"][name]["minimum"])
+def _text(schema: dict[str, Any]) -> Any:
+    return StringConstraints(strip_whitespace=True, min_length=schema["minLength"], max_length=schema["maxLength"])
 
 
-class Report(BaseModel):
-    """The seven fields every report has, with the contract's bounds (report/contract.py)."""
-
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    title: Annotated[str, _text("title")]
-    summary: Annotated[str, _text("summary")]
-    changes: Annotated[list[Annotated[str, _item("changes")]], _count("changes")]
-    rationale: Annotated[str, _text("rationale")]
-    impact_and_tests: Annotated[str, _text("impact_and_tests")]
-    next_steps: Annotated[list[Annotated[str, _item("next_steps")]], _count("next_steps")] = []
-    tags: Annotated[list[Annotated[str, _item("tags")]], _count("tags")] = []
-
-
-class Tokens(BaseModel):
-    """The tokens one try cost, as the provider's replies counted them."""
-
-    model_config = ConfigDict(frozen=True, from_attributes=True)  # a report/model.py value is read as it is
-
-    input: Annotated[int, _at_least(TOKENS, "input")]
-    output: Annotated[int, _at_least(TOKENS, "output")]
+def _bounded(kind: Any, schema: dict[str, Any]) -> Any:
+    """The type of a field that holds no checked value, with its part of the contract as pydantic constraints."""
+    if "const" in schema:
+        return Annotated[kind, Field(ge=schema["const"], le=schema["const"])]
+    if "minimum" in schema:
+        return Annotated[kind, Field(ge=schema["minimum"])]
+    if schema.get("type") == "string" and "minLength" in schema:
+        return Annotated[kind, _text(schema)]
+    if schema.get("type") == "array" and "minItems" in schema:
+        item = Annotated[str, _text(schema["items"])]
+        return Annotated[list[item], Field(min_length=schema["minItems"], max_length=schema["maxItems"])]
+    return kind
 
 
-class Attempt(BaseModel):
-    """One try of one provider for one report; `tokens` only when the replies counted them."""
-
-    model_config = ConfigDict(frozen=True, from_attributes=True)  # a report/model.py value is read as it is
-
-    provider: str
-    attempt: Annotated[int, _at_least(ATTEMPT, "attempt")]
-    outcome: Literal["ok", "error", "skipped"]
-    error: str | None = None
-    detail: str | None = None
-    duration_ms: Annotated[int, _at_least(ATTEMPT, "duration_ms")] = 0
-    tokens: Tokens | None = None
+def _field_type(kind: Any, schema: dict[str, Any]) -> Any:
+    inner = nested(kind)
+    if inner is None:
+        return _bounded(kind, schema)
+    checking = model_of(inner)
+    if schema.get("type") == "array":
+        return list[checking]  # type: ignore[valid-type]
+    return checking | None if type(None) in getattr(kind, "__args__", ()) else checking
 
 
-class Coverage(BaseModel):
-    """How much of the commit made it into the evidence text."""
-
-    model_config = ConfigDict(frozen=True)
-
-    files: Annotated[int, _at_least(COVERAGE, "files")]
-    files_in_prompt: Annotated[int, _at_least(COVERAGE, "files_in_prompt")]
-    diff_bytes: Annotated[int, _at_least(COVERAGE, "diff_bytes")]
-    diff_bytes_in_prompt: Annotated[int, _at_least(COVERAGE, "diff_bytes_in_prompt")]
-    truncated: bool
+def _default(f: dataclasses.Field[Any]) -> Any:
+    if f.default is not dataclasses.MISSING:
+        return f.default
+    if f.default_factory is not dataclasses.MISSING:
+        return f.default_factory()
+    return ...
 
 
-class ReportResult(BaseModel):
-    """What `generate_report` returns and `--format json` prints (docs/report.schema.json)."""
-
-    model_config = ConfigDict(frozen=True)
-
-    schema_version: Annotated[int, Field(ge=SCHEMA_VERSION, le=SCHEMA_VERSION)] = SCHEMA_VERSION
-    commit: str
-    repo: str
-    author: str
-    date: str
-    report: Report
-    provider: str
-    fallback: bool = False
-    cached: bool = False
-    attempts: list[Attempt] = []
-    redactions: Annotated[int, _at_least(RESULT, "redactions")] = 0
-    coverage: Coverage
-    timings: dict[str, int] = {}
+def model_of(kind: type[Any]) -> type[BaseModel]:
+    """The pydantic model of a report/model.py dataclass (made once; its nested values' models with it)."""
+    found = _MODELS.get(kind)
+    if found is None:
+        props, kinds = kind.SCHEMA["properties"], hints(kind)
+        fields: dict[str, Any] = {
+            f.name: (_field_type(kinds[f.name], props[f.name]), _default(f)) for f in dataclasses.fields(kind)
+        }
+        found = _MODELS[kind] = create_model(
+            kind.__name__, __config__=_CONFIG[kind.__name__], __doc__=kind.__doc__, __module__=__name__, **fields
+        )
+    return found
 
 
-def checked(kind: str, data: dict[str, Any]) -> dict[str, Any]:
-    """The data of a `kind` (a model's name) as the model checks and normalises it; pydantic's ValidationError
+def checked(kind: type[Any], data: dict[str, Any]) -> dict[str, Any]:
+    """The data of a report/model.py `kind` as its model checks and normalises it; pydantic's ValidationError
     when it does not fit."""
-    model: type[BaseModel] = globals()[kind]
-    return model.model_validate(data).model_dump()
+    return model_of(kind).model_validate(data).model_dump()

@@ -105,7 +105,7 @@ def _from_checked(kind: type[M], data: Any) -> M:
     """The value pydantic makes of data (or its ValidationError)."""
     from .checked import checked
 
-    return _settled(kind, checked(kind.__name__, data))
+    return _settled(kind, checked(kind, data))
 
 
 def _settled(kind: type[M], data: dict[str, Any]) -> M:

@@ -128,7 +128,7 @@ def test_what_the_lean_check_accepts_pydantic_accepts_and_prints_unchanged(
     if report_json.canonical(changed) is None:
         return  # the full command decides (and regenerates what it cannot validate)
     try:
-        again = ReportResult.model_validate(checked.checked("ReportResult", changed)).to_json()
+        again = ReportResult.model_validate(checked.checked(ReportResult, changed)).to_json()
     except ValidationError as exc:
         raise AssertionError(f"accepted by the lean check, refused by pydantic: {exc}") from exc
     assert again == changed
@@ -148,15 +148,15 @@ def test_a_result_is_what_pydantic_makes_of_it_or_refused_where_pydantic_refuses
 ) -> None:
     changed = mutated(result, data.draw)  # canonical or not: the stdlib check, else pydantic's, decides
     plain = _made(lambda: ReportResult.model_validate(changed).model_dump())
-    assert plain == _made(lambda: checked.checked("ReportResult", changed))
+    assert plain == _made(lambda: checked.checked(ReportResult, changed))
 
 
 def test_the_model_has_the_contracts_keys_in_its_order() -> None:
     for plain, schema in ((ReportResult, contract.RESULT), (Report, contract.REPORT), (Attempt, contract.ATTEMPT),
                           (Coverage, contract.COVERAGE), (Tokens, contract.TOKENS)):  # fmt: skip
-        checking = getattr(checked, plain.__name__)
+        checking = checked.model_of(plain)
         assert tuple(f.name for f in dataclasses.fields(plain)) == tuple(checking.model_fields) == contract.keys(schema)
-    assert get_args(hints(Attempt)["outcome"]) == get_args(checked.Attempt.model_fields["outcome"].annotation)
+    assert get_args(hints(Attempt)["outcome"]) == get_args(checked.model_of(Attempt).model_fields["outcome"].annotation)
     assert get_args(hints(Attempt)["outcome"]) == contract.OUTCOMES
     assert next(f.default for f in dataclasses.fields(ReportResult) if f.name == "schema_version") == 1
 
