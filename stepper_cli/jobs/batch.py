@@ -1,10 +1,13 @@
 """The worker's store: a job's bookkeeping (ledger, report cache, metrics) is written in one transaction.
 
 Inside `collect()`, the writes a thread makes to keys under DEFERRED (the job's ledger record, the report and
-its alias, counters and histograms) wait in a per-thread list, and leave in one `write_many` when the block
-ends, even when it ends by an exception (a requeue or a failure must be recorded). Every other key (breakers,
-rate limits, in-flight slots) and every other thread (the lease keeper) write through at once: that state
-coordinates live work. A deferred `update` runs fn at once on what this thread would see, so its caller gets
+its alias, counters and histograms, and the give-back of a provider's in-flight slot after its report) wait
+in a per-thread list, and leave in one `write_many` when the block ends, even when it ends by an exception
+(a requeue or a failure must be recorded). Every other key (breakers, rate limits) and every other thread
+(the lease keeper) write through at once: that state coordinates live work. So does a `write_many` (the
+rate limiter taking a slot and a turn, or giving a slot back at once): a caller asking for a transaction gets
+it now, and it carries this thread's deferred writes to the same keys first, so it sees them.
+A deferred `update` runs fn at once on what this thread would see, so its caller gets
 its answer; `write_many` runs fn again on the stored value, atomically (fn is pure by the store's contract).
 A deferred `incr` answers with the batch's own sum for that counter (nothing reads the stored total).
 
@@ -20,7 +23,7 @@ from collections.abc import Iterator, Sequence
 
 from ..store.base import JSON, Store, Updater, Wrapped, Write
 
-DEFERRED = ("job:", "report:", "alias:", "metric:")
+DEFERRED = ("job:", "report:", "alias:", "metric:", "inflight:")
 
 
 class BatchingStore(Wrapped):
@@ -58,6 +61,16 @@ class BatchingStore(Wrapped):
         if getattr(self._local, "pending", None) is None:
             return self.inner.get_many(keys)
         return Store.get_many(self, keys)  # one by one, each seeing this thread's deferred writes
+
+    def write_many(self, writes: Sequence[Write]) -> list[JSON | float | None]:
+        pending: list[Write] | None = getattr(self._local, "pending", None)
+        keys = {w.key for w in writes}
+        if not pending or not any(w.key in keys for w in pending):
+            return self.inner.write_many(writes)
+        carried = [w for w in pending if w.key in keys]
+        done = self.inner.write_many([*carried, *writes])
+        pending[:] = [w for w in pending if w.key not in keys]
+        return done[len(carried) :]
 
     def put(self, key: str, value: JSON, ttl: float | None = None) -> None:
         pending = self._pending(key)

@@ -27,12 +27,14 @@ deadline.
 
 from __future__ import annotations
 
+import math
 import os
 import socket
 import uuid
 from dataclasses import dataclass
 
 from ..store import JSON, Store
+from ..store.base import Write
 from .base import Clock, Skipped, Sleep
 
 RATE_PREFIX = "ratelimit:"
@@ -76,28 +78,48 @@ class RateLimiter:
     def acquire(self, max_wait: float, *, hold_back: bool = False) -> str:
         """Wait for a free in-flight slot and then for this caller's turn; return the slot's token.
 
-        Raises Skipped(kind="rate_limited") when either would take longer than `max_wait` seconds, and with
-        `hold_back` (a worker, whose queue can hold a job instead) while a provider's Retry-After is still
-        running, with `retry_after` set to what is left of it: no thread sleeps on it holding a slot.
+        The slot and the turn are taken in one store transaction. Raises Skipped(kind="rate_limited") when
+        either would take longer than `max_wait` seconds, and with `hold_back` (a worker, whose queue can hold
+        a job instead) while a provider's Retry-After is still running, with `retry_after` set to what is
+        left of it: no thread sleeps on it holding a slot.
         """
-        started = self.clock()
-        token = self._take_slot(max_wait)
+        token = f"{_HOST}|{os.getpid()}|{uuid.uuid4().hex}"
+        give_up = self.clock() + max_wait
+        pause = POLL_FIRST
+        while (took := self._take(token, give_up - self.clock())) is None:
+            left = give_up - self.clock()
+            if left <= 0:
+                raise self._exceeded(f"all {self.concurrency} in-flight slots stayed busy")
+            self.sleep(min(pause, left))
+            pause = min(pause * 2, POLL_MAX)
         try:
-            self._wait_turn(max_wait - (self.clock() - started), hold_back)
+            wait = self._after_hold(took, give_up, hold_back) if isinstance(took, Hold) else took
+            if wait == math.inf:
+                raise self._exceeded(f"its {1 / self.interval:g} requests per second are taken")
+            if wait > 0:
+                self.sleep(wait)
         except BaseException:
             self.release(token)
             raise
         return token
 
     def release(self, token: str) -> None:
-        """Give an in-flight slot back."""
+        """Give an in-flight slot back, at once."""
+        self.store.write_many([self._giving_back(token)])
 
+    def release_later(self, token: str) -> None:
+        """Give an in-flight slot back with the caller's own bookkeeping: a worker's job writes it in the
+        transaction that ends the job (`jobs.batch`); every other store writes it at once."""
+        write = self._giving_back(token)
+        self.store.update(write.key, write.fn or (lambda v: v), write.ttl)
+
+    def _giving_back(self, token: str) -> Write:
         def drop(current: JSON | None) -> JSON | None:
             slots = dict((current or {}).get("slots", {}))
             slots.pop(token, None)
             return {"slots": slots} if slots else None
 
-        self.store.update(self.inflight_key, drop, ttl=self.lease + GC_SECONDS)
+        return Write.update(self.inflight_key, drop, ttl=self.lease + GC_SECONDS)
 
     def defer(self, seconds: float, said: str = "") -> None:
         """Hold every process's next request back for `seconds` (a provider's Retry-After), at most max_hold."""
@@ -113,12 +135,7 @@ class RateLimiter:
 
     def hold(self) -> Hold | None:
         """Return the hold in force now, if any."""
-        state = self.store.get(self.rate_key) or {}
-        left = float(state.get("hold", 0.0)) - self.clock()
-        if left <= 0:
-            return None
-        asked = state.get("asked")
-        return Hold(left, float(asked) if isinstance(asked, int | float) else left, str(state.get("said", "")))
+        return _hold_in(self.store.get(self.rate_key) or {}, self.clock())
 
     def reset(self) -> bool:
         """Lift the hold and forget the spacing and in-flight slots; return whether any state was there."""
@@ -130,57 +147,62 @@ class RateLimiter:
         slots = (self.store.get(self.inflight_key) or {}).get("slots", {})
         return sum(1 for expires in slots.values() if float(expires) > now)
 
-    def _take_slot(self, max_wait: float) -> str:
-        token = f"{_HOST}|{os.getpid()}|{uuid.uuid4().hex}"
-        give_up = self.clock() + max_wait
-        pause = POLL_FIRST
-        while not self._try_slot(token):
-            left = give_up - self.clock()
-            if left <= 0:
-                raise self._exceeded(f"all {self.concurrency} in-flight slots stayed busy")
-            self.sleep(min(pause, left))
-            pause = min(pause * 2, POLL_MAX)
-        return token
-
-    def _try_slot(self, token: str) -> bool:
+    def _take(self, token: str, max_wait: float) -> float | Hold | None:
+        """In one transaction, a free slot and with it the next turn. Returns the seconds until that turn (inf
+        when it is further than `max_wait`: none was reserved), the hold in force (slot taken, no turn), or
+        None when no slot was free (nothing taken)."""
         now = self.clock()
-        got: list[bool] = [False]
+        got: list[float | Hold | None] = [None]
 
         def take(current: JSON | None) -> JSON | None:
+            got[0] = None
             slots = (current or {}).get("slots", {})
             live = {t: e for t, e in slots.items() if float(e) > now and _holder_alive(t)}
-            got[0] = len(live) < self.concurrency
-            if got[0]:
+            if len(live) < self.concurrency:
                 live[token] = now + self.lease
+                got[0] = math.inf  # a slot; the turn is decided next
             return {"slots": live} if live else None
 
-        self.store.update(self.inflight_key, take, ttl=self.lease + GC_SECONDS)
+        def reserve(current: JSON | None) -> JSON | None:
+            if got[0] is None:
+                return current  # no slot, so no turn either
+            held = _hold_in(current or {}, now)
+            if held is not None:
+                got[0] = held
+                return current
+            return self._reserved(current, now, max_wait, got)
+
+        self.store.write_many([
+            Write.update(self.inflight_key, take, ttl=self.lease + GC_SECONDS),
+            Write.update(self.rate_key, reserve, ttl=self._rate_ttl(max_wait)),
+        ])  # fmt: skip
         return got[0]
 
-    def _wait_turn(self, max_wait: float, hold_back: bool = False) -> None:
-        held = self.hold()
-        if held is not None:
-            if hold_back or held.left > max_wait:
-                raise self._held(held, hold_back)
-            self.sleep(held.left)
-            max_wait -= held.left
-        now = self.clock()
-        wait: list[float | None] = [None]
+    def _after_hold(self, took: Hold, give_up: float, hold_back: bool) -> float:
+        """With a slot and a hold in force: wait it out when the caller may, and then reserve a turn; or refuse."""
+        if hold_back or took.left > give_up - self.clock():
+            raise self._held(took, hold_back)
+        self.sleep(took.left)
+        now, max_wait = self.clock(), give_up - self.clock()
+        got: list[float | Hold | None] = [math.inf]
+        self.store.update(self.rate_key, lambda current: self._reserved(current, now, max_wait, got),
+                          ttl=self._rate_ttl(max_wait))  # fmt: skip
+        return got[0] if isinstance(got[0], float) else math.inf
 
-        def reserve(current: JSON | None) -> JSON | None:
-            state = current or {}
-            start = max(float(state.get("tat", 0.0)), now)
-            if start - now > max_wait:
-                wait[0] = None
-                return current
-            wait[0] = start - now
-            return {**state, "tat": start + self.interval}
+    def _reserved(
+        self, current: JSON | None, now: float, max_wait: float, got: list[float | Hold | None]
+    ) -> JSON | None:
+        """The rate state with the next turn reserved (its wait put in got[0]), or unchanged when it is too far."""
+        state = current or {}
+        start = max(float(state.get("tat", 0.0)), now)
+        if start - now > max_wait:
+            got[0] = math.inf
+            return current
+        got[0] = start - now
+        return {**state, "tat": start + self.interval}
 
-        self.store.update(self.rate_key, reserve, ttl=max(max_wait, 0.0) + self.interval + GC_SECONDS)
-        if wait[0] is None:
-            raise self._exceeded(f"its {1 / self.interval:g} requests per second are taken")
-        if wait[0] > 0:
-            self.sleep(wait[0])
+    def _rate_ttl(self, max_wait: float) -> float:
+        return max(max_wait, 0.0) + self.interval + GC_SECONDS
 
     def _held(self, held: Hold, hold_back: bool) -> Skipped:
         past = "" if hold_back else ", past this report's deadline"
@@ -198,6 +220,15 @@ class RateLimiter:
             f"Provider '{self.name}' was passed over: {why} until the report's deadline.",
             detail=f"stepper's own rate limit: {why}",
         )
+
+
+def _hold_in(state: JSON, now: float) -> Hold | None:
+    """The hold a rate state records, if it is still in force at `now`."""
+    left = float(state.get("hold", 0.0)) - now
+    if left <= 0:
+        return None
+    asked = state.get("asked")
+    return Hold(left, float(asked) if isinstance(asked, int | float) else left, str(state.get("said", "")))
 
 
 def _holder_alive(token: str) -> bool:

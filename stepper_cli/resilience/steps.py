@@ -6,7 +6,7 @@
   the shape `Adapting` chose, within what is left of the report's deadline (connect to last byte),
   scrubs every key the chain holds from the reply, and parses it.
 - `Limited` waits for the provider's shared rate-limit slot and turn, and passes a 429's Retry-After on
-  to every process as a hold.
+  to every process as a hold. After a report it gives the slot back with the job's own writes.
 - `Guarded` asks the shared breaker first and tells it how the call went.
 - `Recorded` makes each try (or skip) an Attempt, a lifecycle event and metrics.
 - `Adapting` picks the request's shape (rules table + what was learned); on `Unsupported` it steps the
@@ -67,13 +67,16 @@ class Limited:
     def __call__(self, run: Run) -> Report:
         token = self.limiter.acquire(max(run.remaining(), 0.0), hold_back=run.hold_back)
         try:
-            return self.inner(run)
-        except RateLimited as exc:
-            if exc.retry_after:
-                self.limiter.defer(exc.retry_after, exc.message)
+            report = self.inner(run)
+        except BaseException as exc:
+            try:
+                if isinstance(exc, RateLimited) and exc.retry_after:
+                    self.limiter.defer(exc.retry_after, exc.message)  # the hold first, then the slot
+            finally:
+                self.limiter.release(token)  # at once: a retry, or the next provider, may follow
             raise
-        finally:
-            self.limiter.release(token)
+        self.limiter.release_later(token)  # a report: the worker gives the slot back as its job ends
+        return report
 
 
 class Guarded:

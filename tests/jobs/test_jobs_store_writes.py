@@ -1,5 +1,5 @@
 """A job's bookkeeping is one store transaction: `Store.write_many` on both backends, the worker's batching
-store, and the count of writes per job (a claim, the rate limiter's slots, then one transaction)."""
+store, and the count of writes per job (a claim, the rate limiter's slot and turn, then one transaction)."""
 
 from __future__ import annotations
 
@@ -126,7 +126,7 @@ def jobs_of(repo: GitRepo, store: Store) -> Iterator[Any]:
     yield enqueue
 
 
-def test_a_provider_job_is_a_claim_the_rate_limiters_slots_and_one_transaction(
+def test_a_provider_job_is_a_claim_a_rate_limit_slot_and_one_transaction(
     repo: GitRepo, store: Store, server: ProviderServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     jobs_of: Any,
 ) -> None:  # fmt: skip
@@ -142,9 +142,11 @@ def test_a_provider_job_is_a_claim_the_rate_limiters_slots_and_one_transaction(
     assert job is not None and job["state"] == "done" and job["provider"] == "primary"
     assert counting.single["job"] == 1  # the claim
     assert not {"report", "alias", "metric"} & set(counting.single)  # all inside the one transaction
-    (batch,) = counting.batches
-    assert {"job", "report", "alias", "metric"} <= set(batch)
-    assert counting.transactions <= 5  # was 11: claim, 3 rate-limit writes, one transaction
+    limiter, batch = counting.batches  # the slot and turn in one, then the job's transaction gives the slot back
+    assert sorted(limiter) == ["inflight", "ratelimit"]
+    assert {"job", "report", "alias", "metric", "inflight"} <= set(batch)
+    assert not counting.single.keys() - {"job"}
+    assert counting.transactions == 3  # was 11: the claim, the rate limiter's slot and turn, one transaction
 
 
 def test_a_cached_job_is_two_writes_and_a_failed_job_too(
