@@ -12,7 +12,8 @@ its answer; `write_many` runs fn again on the stored value, atomically (fn is pu
 A deferred `incr` answers with the batch's own sum for that counter (nothing reads the stored total).
 
 A crash before the flush loses the job's bookkeeping only: the ledger still says running under a lease, so
-the job runs again, as it would have after a crash in the middle of eleven separate writes.
+the job runs again, as it would have after a crash in the middle of eleven separate writes; the provider slot
+it held is freed as a dead holder's is (`resilience.ratelimit`).
 """
 
 from __future__ import annotations

@@ -4,6 +4,7 @@ store, and the count of writes per job (a claim, the rate limiter's slot and tur
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -12,13 +13,19 @@ from typing import Any
 import pytest
 
 from stepper_cli import api
+from stepper_cli.errors import ProviderUnavailable
 from stepper_cli.generate.snapshot import remember
 from stepper_cli.jobs.batch import BatchingStore
 from stepper_cli.jobs.ledger import Ledger
 from stepper_cli.jobs.runner import JobRunner
 from stepper_cli.jobs.submit import enqueue_commits
+from stepper_cli.report.model import Report
+from stepper_cli.resilience.base import Run
+from stepper_cli.resilience.ratelimit import RateLimiter
+from stepper_cli.resilience.steps import Limited
 from stepper_cli.store import Store
 from stepper_cli.store.base import JSON, Updater, Wrapped, Write
+from tests.support.chainkit import LOCAL_REPORT, PROMPT
 from tests.support.gitutil import GitRepo
 from tests.support.provider_server import ProviderServer
 from tests.support.queuekit import provider_config
@@ -109,6 +116,69 @@ def test_the_batching_store_defers_one_threads_bookkeeping_and_reads_its_own_wri
     assert seen_elsewhere == [None]
     assert counting.single == Counter({"breaker": 1}) and counting.batches == [["job", "job", "metric", "metric"]]
     assert store.get("job:1") == {"state": "done"} and store.get("metric:x") == {"value": 3.0}
+
+
+def test_a_write_many_in_a_batch_writes_through_carrying_this_threads_writes_to_its_keys(store: Store) -> None:
+    counting = CountingStore(store)
+    batching = BatchingStore(counting)
+    store.put("inflight:p", {"slots": {"old": 1.0}})
+
+    def slots(fn: Any) -> Updater:
+        return lambda v: {"slots": fn(dict((v or {}).get("slots", {})))}
+
+    with batching.collect():
+        batching.update("inflight:p", slots(lambda s: {k: e for k, e in s.items() if k != "old"}))  # deferred
+        batching.put("job:1", {"state": "done"})
+        assert counting.get("inflight:p") == {"slots": {"old": 1.0}} and not counting.single
+        (taken,) = batching.write_many([Write.update("inflight:p", slots(lambda s: {**s, "new": 2.0}))])
+        assert taken == {"slots": {"new": 2.0}} and counting.batches == [["inflight", "inflight"]]
+        assert store.get("inflight:p") == {"slots": {"new": 2.0}}
+    assert counting.batches[1:] == [["job"]]  # the carried write is not written twice
+
+
+def test_in_a_job_a_slot_goes_back_at_once_after_an_error_and_with_the_job_after_a_report(store: Store) -> None:
+    batching = BatchingStore(store)
+    limiter = RateLimiter(batching, "p", rps=1000, concurrency=1, clock=time.time, sleep=time.sleep, lease=10)
+    run = Run("c0ffee", lambda name: PROMPT, time.time() + 5, time.time)
+
+    def step(outcome: Exception | None) -> Limited:
+        def call(run: Run) -> Report:
+            assert limiter.in_flight() == 1
+            if outcome is not None:
+                raise outcome
+            return LOCAL_REPORT
+
+        call.name = "p"  # type: ignore[attr-defined]
+        return Limited(call, limiter)  # type: ignore[arg-type]
+
+    with batching.collect():
+        with pytest.raises(ProviderUnavailable):
+            step(ProviderUnavailable("HTTP 500"))(run)
+        assert store.get("inflight:p") is None  # free for every other thread during a backoff or a fallback
+        step(None)(run)
+        assert len(store.get("inflight:p")["slots"]) == 1  # type: ignore[index]
+    assert store.get("inflight:p") is None  # given back in the job's transaction
+
+
+def test_a_retried_call_in_a_job_takes_the_one_slot_again(
+    repo: GitRepo, store: Store, server: ProviderServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    jobs_of: Any,
+) -> None:  # fmt: skip
+    config = tmp_path / "config.toml"
+    config.write_text(
+        "[retry]\nmax_attempts = 2\nbase_delay_seconds = 0.01\ndeadline_seconds = 5\n"
+        f'[[providers]]\nname = "primary"\nkind = "openai"\nmodel = "test"\nbase_url = "{server.url}/v1"\n'
+        'api_key_env = ""\ntimeout_seconds = 5\nrps = 1000\nconcurrency = 1\n'
+    )
+    monkeypatch.setenv("STEPPER_CONFIG", str(config))
+    server.scenario = "flaky:1"  # a 500, then a report
+    (job_id,) = jobs_of(repo.commit("feat: a", ("a.py", "a = 1\n")))
+    counting = CountingStore(store)
+    JobRunner(counting, "w1", 60, lambda line: None)(job_id)
+    job = Ledger(store).get(job_id)
+    assert job is not None and job["state"] == "done" and job["provider"] == "primary"
+    assert [a["outcome"] for a in job["result"]["attempts"]] == ["error", "ok"]
+    assert counting.batches[-1].count("inflight") == 1 and store.get("inflight:primary") is None
 
 
 @pytest.fixture
