@@ -202,7 +202,9 @@ class RateLimiter:
         return {**state, "tat": start + self.interval}
 
     def _rate_ttl(self, max_wait: float) -> float:
-        return max(max_wait, 0.0) + self.interval + GC_SECONDS
+        """Long enough for the turn reserved and for any hold the key may hold (a caller without a slot writes
+        the state back unchanged)."""
+        return max(max_wait, self.max_hold, 0.0) + self.interval + GC_SECONDS
 
     def _held(self, held: Hold, hold_back: bool) -> Skipped:
         past = "" if hold_back else ", past this report's deadline"
