@@ -15,8 +15,7 @@ import hashlib
 import subprocess
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..report.contract import SCHEMA_VERSION
 from ..store.base import Write
@@ -32,8 +31,7 @@ ALIAS_PREFIX = "alias:"
 Entry = dict[str, Any]
 
 
-@dataclass(frozen=True)
-class CachePolicy:
+class CachePolicy(NamedTuple):
     """How long results stay: fresh for `stale_seconds` (fallbacks: `fallback_stale_seconds`), kept `ttl_seconds`."""
 
     ttl_seconds: float = 604800
@@ -51,8 +49,7 @@ class CachePolicy:
         return "fresh" if age < limit else "stale"
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
     """A cached result: the report JSON, whether it is still fresh, and whether it came by patch-id."""
 
     result: dict[str, Any]
@@ -213,7 +210,7 @@ class ReportCache:
 
 
 def detach(
-    store: Store, key: str, job_id: str, *, error: str | None = None, ttl: float = CachePolicy.ttl_seconds,
+    store: Store, key: str, job_id: str, *, error: str | None = None, ttl: float = CachePolicy().ttl_seconds,
     clock: Callable[[], float] = time.time,
 ) -> None:  # fmt: skip
     """Drop job_id from the entry at key if it still names it: back to ready, or failed with error."""

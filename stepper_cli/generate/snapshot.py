@@ -16,9 +16,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .. import __version__
 from ..cache.reports import CachePolicy
@@ -34,15 +33,14 @@ _FORMAT = 2
 _KEPT = 4  # snapshots kept per repository (the latest configurations)
 
 
-@dataclass(frozen=True)
-class EnqueueSettings:
+class EnqueueSettings(NamedTuple):
     """What the enqueue path needs from the configuration."""
 
     queue_url: str
     policy: CachePolicy
     templates: str
     warnings: tuple[str, ...] = ()
-    saved: dict[str, Any] | None = field(default=None, compare=False, repr=False)  # the snapshot they came from
+    saved: dict[str, Any] | None = None  # the snapshot they came from
 
     def config(self) -> LoadedConfig | None:
         """The whole configuration, when these came from a snapshot (what `report` runs on), else None."""
@@ -109,7 +107,7 @@ def remember(repo_root: Path, loaded: LoadedConfig) -> EnqueueSettings:
         files = template_files(loaded.settings)
         stamp = fingerprint(repo_root, files)
         snap = {"fingerprint": stamp, "template_files": files, "queue_url": values.queue_url,
-                "policy": values.policy.__dict__, "templates": values.templates, "warnings": list(values.warnings),
+                "policy": values.policy._asdict(), "templates": values.templates, "warnings": list(values.warnings),
                 "settings": to_data(loaded.settings), "files": [str(path) for path in loaded.files]}  # fmt: skip
         kept = [e for e in _entries(repo_root) if e.get("fingerprint") != stamp][: _KEPT - 1]
         write_private(_snapshot_path(repo_root), json.dumps({"format": _FORMAT, "entries": [snap, *kept]}).encode())

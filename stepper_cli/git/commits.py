@@ -6,8 +6,8 @@ import os
 import re
 import subprocess
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import NamedTuple
 
 from ..errors import GitError
 from .patch import FileChange as FileChange
@@ -21,8 +21,7 @@ EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
 _CREDENTIALS = re.compile(r"(?<=://)[^/@\s]+@")
 
 
-@dataclass(frozen=True, slots=True)
-class Commit:
+class Commit(NamedTuple):
     """A commit's metadata and its changes against the first parent (or the empty tree)."""
 
     sha: str
@@ -35,7 +34,7 @@ class Commit:
     committer_date: str
     subject: str
     body: str
-    files: tuple[FileChange, ...] = field(default=())
+    files: tuple[FileChange, ...] = ()
 
     @property
     def is_merge(self) -> bool:
@@ -50,8 +49,7 @@ class Commit:
         return self.sha[:12]
 
 
-@dataclass(frozen=True, slots=True)
-class Repo:
+class Repo(NamedTuple):
     """Where a repository is and what identifies it across clones and worktrees."""
 
     root: Path
@@ -192,7 +190,7 @@ def read_commit(repo: Repo, sha: str) -> Commit:
     commit = _commit(header, files)
     if commit.is_merge:
         args = ["diff-tree", "--no-commit-id", *DIFF_OPTS, "--end-of-options", commit.parents[0], sha, "--"]
-        commit = replace(commit, files=tuple(_stream_diff(args, repo.root, no_index)[1]))
+        commit = commit._replace(files=tuple(_stream_diff(args, repo.root, no_index)[1]))
     return commit
 
 

@@ -10,8 +10,7 @@ large commit's parse overlaps git's own work.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 Status = Literal["added", "modified", "deleted", "renamed", "copied", "type_changed", "unmerged", "unknown"]
 _STATUS: dict[str, Status] = {
@@ -25,8 +24,7 @@ _COMPACT = 1 << 22  # drop parsed bytes from the buffer past this offset
 _BATCH = 1 << 19  # parse once this much new output has come in
 
 
-@dataclass(frozen=True, slots=True)
-class FileChange:
+class FileChange(NamedTuple):
     """One changed path of a commit, against its first parent."""
 
     path: str
@@ -47,18 +45,19 @@ class FileChange:
         return len(diff) if diff.isascii() else len(diff.encode("utf-8", "surrogateescape"))  # isascii: O(1)
 
 
-@dataclass
 class _Entry:
-    status: Status
-    path: str
-    old_path: str | None
-    submodule: bool
-    old_oid: str
-    new_oid: str
-    added: int = 0
-    deleted: int = 0
-    binary: bool = False
-    parts: list[str] = field(default_factory=list)  # the decoded sections (two for a type change)
+    """One file of the raw records, filled in as its patch sections arrive."""
+
+    __slots__ = ("added", "binary", "deleted", "new_oid", "old_oid", "old_path", "parts", "path", "status", "submodule")
+
+    def __init__(
+        self, status: Status, path: str, old_path: str | None, submodule: bool, old_oid: str, new_oid: str
+    ) -> None:
+        self.status, self.path, self.old_path, self.submodule = status, path, old_path, submodule
+        self.old_oid, self.new_oid = old_oid, new_oid
+        self.added = self.deleted = 0
+        self.binary = False
+        self.parts: list[str] = []  # the decoded sections (two for a type change)
 
     def take(self, section: bytes) -> None:
         """Count and decode one section as soon as it is complete, while git writes the next ones."""

@@ -13,9 +13,8 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..store.base import Write
 
@@ -199,8 +198,7 @@ def _is_number(value: object) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
-@dataclass(frozen=True)
-class JobInfo:
+class JobInfo(NamedTuple):
     """One job as `stepper status JOB_ID --json` shows it (times as ISO 8601 UTC)."""
 
     record: Job
@@ -234,8 +232,7 @@ class JobInfo:
         return data
 
 
-@dataclass(frozen=True)
-class JobList:
+class JobList(NamedTuple):
     """Queue counts and the most recent jobs (`stepper status` without a job id)."""
 
     counts: dict[str, int]

@@ -15,8 +15,7 @@ together; if that fails, every job of the call is undone (one more transaction).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from ..errors import StepperError
 
@@ -33,8 +32,7 @@ REFRESH_PRIORITY = -10  # stale refreshes wait behind new commits
 Push = Callable[[str, int], None]
 
 
-@dataclass(frozen=True)
-class EnqueueResult:
+class EnqueueResult(NamedTuple):
     """What happened to one commit (`stepper enqueue --json`, as the README describes it)."""
 
     status: Status
@@ -46,8 +44,7 @@ class EnqueueResult:
         return {"status": self.status, "job_id": self.job_id, "commit": self.commit, "cache_key": self.cache_key}
 
 
-@dataclass(frozen=True)
-class _Claim:
+class _Claim(NamedTuple):
     """A commit that needs a job: the job's record, whether a stale report stands, and (once the transaction
     ran) the job that holds the commit's cache entry."""
 

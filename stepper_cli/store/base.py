@@ -15,9 +15,8 @@ import json
 import math
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Literal, TypeAlias
+from typing import Any, Literal, NamedTuple, TypeAlias
 
 from ..errors import ForeignEntry
 
@@ -25,8 +24,7 @@ JSON: TypeAlias = dict[str, Any]
 Updater: TypeAlias = Callable[[JSON | None], JSON | None]
 
 
-@dataclass(frozen=True)
-class Write:
+class Write(NamedTuple):
     """One write of `Store.write_many`: a put of value, an update by fn, or an incr by amount."""
 
     kind: Literal["put", "update", "incr"]

@@ -4,7 +4,6 @@ Typer: the table is fresh, the work is done once, and the plain paths load neith
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import io
 import json
 import subprocess
@@ -43,9 +42,9 @@ def test_the_argument_table_is_fresh() -> None:
 @pytest.mark.parametrize(("command", "kind"), [("report", ReportArgs), ("enqueue", EnqueueArgs)])
 def test_each_implementation_takes_exactly_the_parameters_typer_declares(command: str, kind: type) -> None:
     declared = [p["name"] for p in table.commands()[command]["params"]]
-    assert declared == [f.name for f in dataclasses.fields(kind)]
+    assert declared == list(kind._fields)
     defaults = {p["name"]: p["default"] for p in table.commands()[command]["params"]}
-    assert all(str(defaults[f.name]) == str(f.default) for f in dataclasses.fields(kind) if f.default is not None)
+    assert all(str(defaults[name]) == str(value) for name, value in kind._field_defaults.items() if value is not None)
 
 
 def test_the_parser_reads_every_declared_form_and_leaves_doubt_to_typer() -> None:

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import json
 import sys
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from .output import setup_logging, warn
 
@@ -18,8 +17,7 @@ if TYPE_CHECKING:
     from ...jobs.submit import EnqueueResult
 
 
-@dataclass
-class EnqueueArgs:
+class EnqueueArgs(NamedTuple):
     """The parameters of `stepper enqueue`, named as the Typer command declares them (cli/queue.py)."""
 
     rev: str = "HEAD"

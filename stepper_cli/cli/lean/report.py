@@ -13,9 +13,8 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .output import emit, is_tty, setup_logging, warn
 
@@ -30,8 +29,7 @@ if TYPE_CHECKING:
 Result = dict[str, Any]
 
 
-@dataclass
-class ReportArgs:
+class ReportArgs(NamedTuple):
     """The parameters of `stepper report`, named as the Typer command declares them (cli/report.py)."""
 
     rev: str = "HEAD"
@@ -98,7 +96,7 @@ def run_report(args: ReportArgs) -> int:
 
         raise UsageError("--offline uses only the local analyzer, so it cannot be combined with --provider.",
                          hint="Drop one of them.")  # fmt: skip
-    args.fmt = "json" if args.as_json else str(args.fmt)
+    args = args._replace(fmt="json" if args.as_json else str(args.fmt))
     setup_logging(args.verbose, args.debug)
     repo = open_repo(args.repo)
     config = _Config(repo, persist=not args.dry_run, stateless=args.no_cache)  # a dry run reads and writes none
