@@ -164,12 +164,7 @@ def test_a_retried_call_in_a_job_takes_the_one_slot_again(
     repo: GitRepo, store: Store, server: ProviderServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     jobs_of: Any,
 ) -> None:  # fmt: skip
-    config = tmp_path / "config.toml"
-    config.write_text(
-        "[retry]\nmax_attempts = 2\nbase_delay_seconds = 0.01\ndeadline_seconds = 5\n"
-        f'[[providers]]\nname = "primary"\nkind = "openai"\nmodel = "test"\nbase_url = "{server.url}/v1"\n'
-        'api_key_env = ""\ntimeout_seconds = 5\nrps = 1000\nconcurrency = 1\n'
-    )
+    config = provider_config(tmp_path / "config.toml", f"{server.url}/v1", timeout=5, attempts=2, concurrency=1)
     monkeypatch.setenv("STEPPER_CONFIG", str(config))
     server.scenario = "flaky:1"  # a 500, then a report
     (job_id,) = jobs_of(repo.commit("feat: a", ("a.py", "a = 1\n")))

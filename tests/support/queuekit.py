@@ -20,12 +20,14 @@ from stepper_cli.store import open_store
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def provider_config(path: Path, base_url: str, *, timeout: float = 10.0) -> Path:
-    """Write a config file with one openai-protocol provider at base_url (no key, no retries)."""
+def provider_config(
+    path: Path, base_url: str, *, timeout: float = 10.0, attempts: int = 1, concurrency: int = 32
+) -> Path:
+    """Write a config file with one openai-protocol provider at base_url (no key; no retries unless attempts)."""
     path.write_text(
-        "[retry]\nmax_attempts = 1\nbase_delay_seconds = 0.01\n"
+        f"[retry]\nmax_attempts = {attempts}\nbase_delay_seconds = 0.01\n"
         f'[[providers]]\nname = "primary"\nkind = "openai"\nmodel = "test"\nbase_url = "{base_url}"\n'
-        f'api_key_env = ""\ntimeout_seconds = {timeout}\nrps = 1000\nconcurrency = 32\n'
+        f'api_key_env = ""\ntimeout_seconds = {timeout}\nrps = 1000\nconcurrency = {concurrency}\n'
     )
     return path
 
