@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from stepper_cli.jobs.ledger import JOB_PREFIX
-from tests.support.cli_run import stepper
+from tests.support.cli_run import cache_and_queue, stepper
 from tests.support.gitutil import GitRepo
 
 COMMANDS = (("report",), ("enqueue",), ("status",), ("worker", "--burst"), ("cache", "stats"), ("metrics",))
@@ -24,11 +24,7 @@ COMMANDS = (("report",), ("enqueue",), ("status",), ("worker", "--burst"), ("cac
 @pytest.fixture
 def used(repo: GitRepo) -> GitRepo:
     """A repository with a cached report of its first commit and a queued job for its second."""
-    repo.commit("feat: a", ("a.py", "a = 1\n"))
-    assert stepper("report", cwd=repo.path).code == 0
-    repo.commit("feat: b", ("b.py", "b = 1\n"))
-    assert stepper("enqueue", cwd=repo.path).code == 0
-    return repo
+    return cache_and_queue(repo)
 
 
 def store_file(home: Path) -> Path:

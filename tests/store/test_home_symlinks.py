@@ -18,7 +18,7 @@ import pytest
 
 from stepper_cli.config.paths import open_log, read_private, write_private
 from stepper_cli.errors import StorageError
-from tests.support.cli_run import Outcome, stepper
+from tests.support.cli_run import Outcome, cache_and_queue, stepper
 from tests.support.gitutil import GitRepo
 
 PRECIOUS = b"precious: not stepper's\n"
@@ -37,10 +37,7 @@ def target(tmp_path: Path) -> Path:
 @pytest.fixture
 def used(repo: GitRepo) -> GitRepo:
     """A cached report (HEAD~2), a queued job (HEAD~1) and a new commit (HEAD): every state file exists."""
-    repo.commit("feat: a", ("a.py", "a = 1\n"))
-    assert stepper("report", cwd=repo.path).code == 0
-    repo.commit("feat: b", ("b.py", "b = 1\n"))
-    assert stepper("enqueue", cwd=repo.path).code == 0
+    cache_and_queue(repo)
     repo.commit("feat: c", ("c.py", "c = 1\n"))
     return repo
 

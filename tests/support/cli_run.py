@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from stepper_cli.cli.main import _run
+from tests.support.gitutil import GitRepo
 
 
 @dataclass
@@ -41,3 +42,13 @@ def stepper_process(*args: str, cwd: Path | None = None, env: dict[str, str] | N
         cwd=cwd, env={**os.environ, **(env or {})}, capture_output=True, text=True, timeout=120,
     )  # fmt: skip
     return Outcome(proc.returncode, proc.stdout, proc.stderr)
+
+
+def cache_and_queue(repo: GitRepo) -> GitRepo:
+    """Give the repository a cached report (its first new commit) and a queued job (its second): the store
+    and the queue file both exist afterwards."""
+    repo.commit("feat: a", ("a.py", "a = 1\n"))
+    assert stepper("report", cwd=repo.path).code == 0
+    repo.commit("feat: b", ("b.py", "b = 1\n"))
+    assert stepper("enqueue", cwd=repo.path).code == 0
+    return repo
