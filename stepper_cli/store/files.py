@@ -170,13 +170,15 @@ class FileStore(Store):
         return None if text is None else decode(text, key, str(self.path))
 
     def get_many(self, keys: Sequence[str]) -> dict[str, JSON]:
-        checked = [check_key(key) for key in keys]
-        disk, where = self._cache.disk, str(self.path)
+        checked, where = [check_key(key) for key in keys], str(self.path)
         with self._guard():
-            rows = read_rows(
-                self._cache.connection(), checked, lambda mode, name, value: disk.fetch(mode, name, value, False)
-            )
+            rows = read_rows(self._cache.connection(), checked, self._fetch)
         return {key: decode(text, key, where) for key, (text, _) in rows.items() if text is not None}
+
+    def _fetch(self, mode: int, filename: Any, value: Any) -> str:
+        """A row's text as diskcache reads it (for `store.rows`)."""
+        text: str = self._cache.disk.fetch(mode, filename, value, False)
+        return text
 
     def put(self, key: str, value: JSON, ttl: float | None = None) -> None:
         text = encode(value)
@@ -230,9 +232,8 @@ class FileStore(Store):
         disk = self._cache.disk
         with self._guard(), self._cache.transact():
             return write_rows(
-                self._cache.connection(), staged, lambda text: disk.store(text, False),
-                lambda mode, filename, value: disk.fetch(mode, filename, value, False), str(self.path),
-            )  # fmt: skip
+                self._cache.connection(), staged, lambda text: disk.store(text, False), self._fetch, str(self.path)
+            )
 
     def scan(self, prefix: str) -> Iterator[tuple[str, JSON]]:
         for key in self._keys(prefix):
