@@ -122,7 +122,7 @@ def status(repo: RepoOpt = Path("."), as_json: JsonOpt = False, debug: DebugOpt 
 
 def _hook_settings(root: Path) -> tuple[HookSettings | None, str]:
     """The [hook] settings to compare the installed hook with; None (and why) when the config does not load."""
-    from ..config.settings import load_settings
+    from ..config.load import load_settings
     from ..errors import ConfigError
 
     try:

@@ -49,7 +49,7 @@ from .trust import digest, is_trusted
 
 __all__ = ["REPO_FILE", "BreakerOverride", "BreakerSettings", "CacheSettings", "EvidenceSettings", "HookSettings",
            "LoadedConfig", "NotesSettings", "NotifySettings", "PromptSettings", "ProviderSettings", "QueueSettings",
-           "RetryOverride", "RetrySettings", "Settings", "config_files", "load_settings", "validated"]  # fmt: skip
+           "RetryOverride", "RetrySettings", "Settings", "config_files", "validated", "validated_load"]  # fmt: skip
 T = TypeVar("T")
 
 PROMPT_STYLES = ("comprehensive", "simple")  # the built-in templates (generate/prompt.py; a test keeps them equal)
@@ -160,14 +160,13 @@ def validated(cls: type[T], data: dict[str, Any]) -> T:
     return build(cls, validator(cls).model_validate(data).model_dump())
 
 
-def load_settings(
-    repo_root: Path | None = None, overrides: dict[str, Any] | None = None, *, assume_trusted: bool = False
+def validated_load(
+    files: list[Path], repo_root: Path | None, overrides: dict[str, Any] | None, *, assume_trusted: bool
 ) -> LoadedConfig:
-    """Load and validate configuration for a repository (or none), with provenance.
+    """Load and validate the configuration of these files, the STEPPER_* variables and overrides, with provenance.
 
     assume_trusted: apply the repository's file whole, as `stepper config trust` checks it before asking.
     """
-    files = config_files(repo_root)
     merged: dict[str, Any] = {}
     sources: dict[str, str] = {}
     warnings: list[str] = []

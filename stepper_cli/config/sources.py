@@ -108,17 +108,22 @@ def flatten(data: dict[str, Any], prefix: str = "") -> list[str]:
     return keys
 
 
+def env_names() -> dict[str, str]:
+    """The STEPPER_* variables that set a key: the dotted key each names, and the variable."""
+    return {
+        name[len("STEPPER_") :].lower().replace("__", "."): name
+        for name in os.environ
+        if name.startswith("STEPPER_") and name not in ("STEPPER_HOME", "STEPPER_CONFIG")
+    }
+
+
 def env_layer(model: type[BaseModel]) -> tuple[dict[str, Any], dict[str, str]]:
     """The STEPPER_* variables as nested data (read now), and the variable behind each dotted key.
 
     pydantic-settings' env source does the parsing (nested `__` keys, JSON for lists and tables); it is
     imported only when such a variable is set, which keeps it off the usual hook and CI paths.
     """
-    names = {
-        name[len("STEPPER_") :].lower().replace("__", "."): name
-        for name in os.environ
-        if name.startswith("STEPPER_") and name not in ("STEPPER_HOME", "STEPPER_CONFIG")
-    }
+    names = env_names()
     if not names:  # the usual case (a hook, a CI step): nothing to parse
         return {}, names
     from pydantic_settings import EnvSettingsSource

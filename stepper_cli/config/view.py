@@ -10,9 +10,10 @@ from typing import Any
 
 from ..errors import ConfigError, UsageError
 from .allowlist import Beyond, beyond
+from .load import load_settings
 from .model import to_data
 from .paths import stepper_home, user_config_path
-from .settings import REPO_FILE, config_files, load_settings, user_layer
+from .settings import REPO_FILE, config_files, user_layer
 from .sources import parse_toml, read_bytes
 from .trust import digest, trust
 from .urls import mask_setting

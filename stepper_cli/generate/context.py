@@ -109,7 +109,7 @@ class Context:
 
 def open_context(repo: str | Path = ".", overrides: dict[str, Any] | None = None) -> Context:
     """Find the repository and load its configuration."""
-    from ..config.settings import load_settings
+    from ..config.load import load_settings
 
     found = open_repo(repo)
     return Context(repo=found, config=load_settings(found.root, overrides))

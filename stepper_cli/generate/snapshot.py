@@ -61,7 +61,7 @@ def enqueue_settings(repo_root: Path) -> EnqueueSettings:
     saved = saved_settings(repo_root)
     if saved is not None:
         return saved
-    from ..config.settings import load_settings
+    from ..config.load import load_settings
 
     return remember(repo_root, load_settings(repo_root))
 

@@ -12,7 +12,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..config.settings import LoadedConfig, load_settings
+from ..config.load import load_settings
+from ..config.model import LoadedConfig
 from ..git.commits import open_repo, resolve_revs
 
 if TYPE_CHECKING:

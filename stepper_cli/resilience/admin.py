@@ -17,7 +17,8 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..config.settings import LoadedConfig, ProviderSettings, Settings, load_settings
+from ..config.load import load_settings
+from ..config.settings import LoadedConfig, ProviderSettings, Settings
 from ..config.urls import mask_url
 from ..errors import GitError, ModelNotFound, ProviderError, UsageError
 from ..providers import deadline

@@ -148,6 +148,13 @@ def test_a_generated_offline_report_loads_no_typer_pydantic_or_httpx(two: GitRep
     assert result["provider"] == "local" and heavy == [""]
 
 
+def test_a_first_offline_report_in_a_fresh_home_with_nothing_configured_loads_no_pydantic(two: GitRepo) -> None:
+    """A CI runner's case: a new STEPPER_HOME, no config file, no STEPPER_* setting: the defaults need no
+    validation (config/load.py), so the first run pays no more than the next."""
+    result, heavy = _loaded_by(["report", "--offline", "--format", "json"], two.path)
+    assert result["provider"] == "local" and heavy == [""]
+
+
 def test_a_report_from_one_provider_loads_httpx_only(
     two: GitRepo, server: ProviderServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from stepper_cli.config.load import load_settings
 from stepper_cli.config.model import hints, nested
-from stepper_cli.config.settings import ProviderSettings, Settings, load_settings, validated
+from stepper_cli.config.settings import ProviderSettings, Settings, validated
 from stepper_cli.config.trust import digest, trust
 from stepper_cli.errors import ConfigError
 from tests.support.gitutil import GitRepo
@@ -38,6 +39,16 @@ def test_defaults_without_any_file() -> None:
     loaded = load_settings(None)
     assert loaded.settings.cache.ttl_seconds == 604800 and loaded.settings.providers == []
     assert loaded.files == []
+
+
+def test_the_unvalidated_defaults_are_what_validation_makes_of_nothing(repo: GitRepo) -> None:
+    """Nothing configured: load_settings builds the defaults without pydantic; they must be the validated ones."""
+    loaded = load_settings(repo.path)
+    assert loaded.settings == validated(Settings, {}) and (loaded.files, loaded.sources, loaded.warnings) == (
+        [],
+        {},
+        [],
+    )
 
 
 def test_precedence_flag_env_repo_user(tmp_path: Path, repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:

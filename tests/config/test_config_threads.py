@@ -5,7 +5,7 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from stepper_cli.config.settings import load_settings
+from stepper_cli.config.load import load_settings
 from stepper_cli.config.trust import digest, trust
 from tests.support.gitutil import GitRepo
 

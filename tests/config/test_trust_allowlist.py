@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 
 from stepper_cli.config.allowlist import ALLOWED
-from stepper_cli.config.settings import PROMPT_STYLES, load_settings
+from stepper_cli.config.load import load_settings
+from stepper_cli.config.settings import PROMPT_STYLES
 from stepper_cli.generate.prompt import BUILTIN
 from tests.support.cli_run import stepper
 from tests.support.gitutil import GitRepo

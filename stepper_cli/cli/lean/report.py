@@ -76,7 +76,7 @@ class _Config:
         if self.loaded is None and self.lean is not None:
             self.loaded = self.lean.config()
         if self.loaded is None:
-            from ...config.settings import load_settings
+            from ...config.load import load_settings
             from ...generate.snapshot import from_settings, remember_quietly
 
             loaded = self.loaded = load_settings(self.repo.root)
