@@ -40,10 +40,11 @@ class Result:
 
 
 @contextmanager
-def scratch(commits: int) -> Iterator[Path]:
-    """A repository with `commits` commits and its own STEPPER_HOME (and no user config), for one benchmark."""
+def scratch(commits: int, where: str | None = None) -> Iterator[Path]:
+    """A repository with `commits` commits and its own STEPPER_HOME (and no user config), for one benchmark,
+    in a new directory under `where` (None: the temp dir)."""
     saved = dict(os.environ)
-    with tempfile.TemporaryDirectory(prefix="stepper-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="stepper-bench-", dir=where) as tmp:
         root = Path(tmp)
         os.environ.update(STEPPER_HOME=str(root / "home"), HOME=str(root), XDG_CONFIG_HOME=str(root / "config"),
                           GIT_CONFIG_NOSYSTEM="1")  # fmt: skip
