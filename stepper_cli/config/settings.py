@@ -1,4 +1,5 @@
-"""Configuration: the settings model, and `load_settings`, which layers its sources per call.
+"""Configuration: the validating models, and `validated_load`, which layers the sources per call (`load.py`'s
+`load_settings` calls it whenever something configures stepper).
 
 Precedence (highest first): flags > STEPPER_* env > repo .stepper.toml > STEPPER_CONFIG or user file >
 defaults. Tables are merged key by key; lists (`exclude`, `[[providers]]`) replace the list below them.

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from ..cache.reports import Hit, ReportCache
     from ..git.batch import CommitStream
     from ..providers.base import Prompt
+    from ..store import Store
     from .dryrun import DryRun
 
 
@@ -75,7 +76,6 @@ def reports_for_shas(ctx: Context, shas: list[str], options: ReportOptions) -> I
         return
     from ..git.batch import CommitStream
     from ..git.notes import read_notes
-    from ..store.counters import count
 
     cache = report_cache(ctx) if options.use_cache else None
     todo = shas if cache is None or options.refresh or options.providers else cache.missing(shas)
@@ -90,8 +90,7 @@ def reports_for_shas(ctx: Context, shas: list[str], options: ReportOptions) -> I
         batch.commits.close()
         if ids is not None:
             ids.close()
-        for (name, status), amount in batch.tally.items():  # one store write per series, not per commit
-            count(ctx.store, name, float(amount), **({"status": status} if status else {}))
+        batch.write_counts(ctx.store)  # one store write per series, not per commit
 
 
 @dataclass(frozen=True)
@@ -104,6 +103,18 @@ class RangeRun:
     tally: Counter[tuple[str, str]]
     notes: dict[str, ReportResult | None]  # the commits' reports in git notes, read for those the cache lacks
 
+    def write_counts(self, store: Store) -> None:
+        """Add the counts of the range to the store's counters, one write per series."""
+        for (name, status), amount in self.tally.items():
+            _count(store, name, status, float(amount))
+
+
+def _count(store: Store, name: str, status: str, amount: float = 1.0) -> None:
+    """Add to a counter, labelled with the status when there is one."""
+    from ..store.counters import count
+
+    count(store, name, amount, **({"status": status} if status else {}))
+
 
 def report_for_sha(
     ctx: Context, sha: str, options: ReportOptions, batch: RangeRun | None = None,
@@ -114,13 +125,12 @@ def report_for_sha(
     `looked_up` hands over a cache lookup the caller made already (the lean `report` entry), so that the
     cache is read once.
     """
-    from ..store.counters import count
 
     def counted(name: str, status: str = "") -> None:
         if batch is not None:
             batch.tally[name, status] += 1
         else:
-            count(ctx.store, name, 1.0, **({"status": status} if status else {}))
+            _count(ctx.store, name, status)
 
     cache = batch.cache if batch is not None else report_cache(ctx) if options.use_cache else None
     if cache is not None and not options.refresh and not options.providers:  # --provider asks that chain

@@ -46,7 +46,8 @@ class CommitStream:
         return read_commit(self.repo, sha)
 
     def close(self) -> None:
-        """Stop git if it is still running (a range cut short by an error)."""
+        """Stop git if it is still running (a range cut short by an error); later reads are of one commit each."""
+        self._index = {}  # nothing is ahead any more: no reading of earlier commits on the way to one
         if self._proc is not None and self._proc.poll() is None:
             self._proc.kill()
         if self._proc is not None:

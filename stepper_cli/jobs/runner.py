@@ -126,7 +126,6 @@ class JobRunner:
     def _report(self, ctx: Context, job: Job, options: ReportOptions) -> ReportResult:
         """The job's report, its commit read from the worker's stream of queued commits when it is there."""
         from ..generate.pipeline import RangeRun, report_cache, report_for_sha
-        from ..store.counters import count
 
         commits = self.ahead.commits(ctx.repo, job["repo_path"], job["commit"])
         if commits is None:
@@ -134,9 +133,8 @@ class JobRunner:
         run = RangeRun(commits, report_cache(ctx), Counter(), {})
         try:
             return report_for_sha(ctx, job["commit"], options, run)
-        finally:  # the counts, in the job's transaction
-            for (name, status), amount in run.tally.items():
-                count(self.store, name, float(amount), **({"status": status} if status else {}))
+        finally:
+            run.write_counts(self.store)  # in the job's transaction
 
     def context(self, repo_path: str) -> Context:
         """The repository's context, reloaded when its configuration files change; it shares our store.

@@ -41,8 +41,9 @@ def test_threads_asking_out_of_order_get_what_one_commit_at_a_time_gives_from_tw
     ahead = Ahead()
     ahead.foresee(queued(repo, shas))
     got: dict[str, Any] = {}
-    order = shas[:]
-    random.Random(7).shuffle(order[1:])  # the first job starts the streams; the others come in any order
+    rest = shas[1:]
+    random.Random(7).shuffle(rest)  # the first job starts the streams; the others come in any order
+    order = [shas[0], *rest]
 
     def run(part: list[str]) -> None:
         for sha in part:
@@ -61,6 +62,26 @@ def test_threads_asking_out_of_order_get_what_one_commit_at_a_time_gives_from_tw
     assert got == expected
     started = starts(log)
     assert len(started) == 3 and sum("--stdin" in line for line in started) == 2, started  # + patch-id
+
+
+def test_a_stream_closed_under_a_thread_reads_only_the_commit_asked_for(
+    history: tuple[Repo, list[str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another thread may retire the streams between a job's `commits()` and its `get`: the job then reads its
+    own commit, not every commit that was still ahead of it in the stream."""
+    repo, shas = history
+    ahead = Ahead()
+    ahead.foresee(queued(repo, shas))
+    ahead.patch_id(repo, str(repo.root), shas[0])
+    stream = ahead.commits(repo, str(repo.root), shas[-1])
+    assert stream is not None
+    ahead.close()
+    expected = read_commit(repo, shas[-1])
+    env, log = counting_git(tmp_path)
+    monkeypatch.setenv("PATH", env["PATH"])
+    assert stream.get(shas[-1]) == expected
+    started = starts(log)
+    assert len(started) == 1, started
 
 
 def test_a_commit_with_nothing_queued_behind_it_is_read_on_its_own(history: tuple[Repo, list[str]]) -> None:
