@@ -109,12 +109,17 @@ def flatten(data: dict[str, Any], prefix: str = "") -> list[str]:
 
 
 def env_names() -> dict[str, str]:
-    """The STEPPER_* variables that set a key: the dotted key each names, and the variable."""
-    return {
-        name[len("STEPPER_") :].lower().replace("__", "."): name
-        for name in os.environ
-        if name.startswith("STEPPER_") and name not in ("STEPPER_HOME", "STEPPER_CONFIG")
+    """The STEPPER_* variables that set a key (its first part a setting: not STEPPER_HOME, nor a variable such as
+    the STEPPER_JOB_ID a notify command is given): the dotted key each names, and the variable."""
+    import dataclasses
+
+    from .model import Settings
+
+    tables = {f.name for f in dataclasses.fields(Settings)}
+    found = {
+        name[len("STEPPER_") :].lower().replace("__", "."): name for name in os.environ if name.startswith("STEPPER_")
     }
+    return {key: name for key, name in found.items() if key.split(".")[0] in tables}
 
 
 def env_layer(model: type[BaseModel]) -> tuple[dict[str, Any], dict[str, str]]:

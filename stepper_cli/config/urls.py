@@ -15,6 +15,7 @@ leading plain words of it and masks the rest.
 from __future__ import annotations
 
 import re
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from ..errors import ConfigError
@@ -24,6 +25,7 @@ MASK = "***"
 _PLAIN_SEGMENT = re.compile(r"[a-z]{1,12}")
 _URL_IN_TEXT = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'\"<>`]+")
 _WEBHOOK_KEYS = ("webhook", "url")
+SECRET_WORDS = ("password", "secret", "token", "key")  # a setting named so holds a secret (not an `*_env` name)
 
 
 def has_credentials(url: str) -> bool:
@@ -60,6 +62,21 @@ def mask_setting(key: str, value: str) -> str:
     head, _, leaf = key.lower().rpartition(".")
     webhook = head.split(".", 1)[0] == "notify" and any(word in leaf for word in _WEBHOOK_KEYS)
     return mask_url(value, hide_path=webhook)
+
+
+def mask_values(key: str, value: Any) -> Any:
+    """Settings data (under the dotted `key`) as shown: URLs masked by `mask_setting`, secret-named values hidden."""
+    if isinstance(value, list):
+        return [mask_values(key, v) for v in value]
+    if isinstance(value, dict):
+        return {k: mask_values(f"{key}.{k}" if key else k, v) for k, v in value.items()}
+    if isinstance(value, str) and value:
+        if "://" in value:
+            return mask_setting(key, value)
+        leaf = key.rsplit(".", 1)[-1]
+        if any(w in leaf for w in SECRET_WORDS) and not leaf.endswith("_env"):
+            return MASK
+    return value
 
 
 def mask_text(text: str) -> str:

@@ -16,9 +16,7 @@ from .paths import stepper_home, user_config_path
 from .settings import REPO_FILE, config_files, user_layer
 from .sources import parse_toml, read_bytes
 from .trust import digest, trust
-from .urls import mask_setting
-
-SECRET_WORDS = ("password", "secret", "token", "key")
+from .urls import mask_values
 
 
 def effective_config(root: Path | None) -> tuple[list[tuple[str, Any, str]], list[str]]:
@@ -28,7 +26,7 @@ def effective_config(root: Path | None) -> tuple[list[tuple[str, Any, str]], lis
     rows: list[tuple[str, Any, str]] = []
     for key, value in _walk(data):
         source = loaded.sources.get(key) or _list_source(key, loaded.sources) or "default"
-        rows.append((key, _mask(key, value), source))
+        rows.append((key, mask_values(key, value), source))
     return rows, loaded.warnings
 
 
@@ -45,20 +43,6 @@ def _list_source(key: str, sources: dict[str, str]) -> str | None:
     if not rest.split(".")[0].isdigit():  # only entries of a list (providers.0.name) take the list's source
         return None
     return next((v for k, v in sources.items() if k.split(".")[0] == head), None)
-
-
-def _mask(key: str, value: Any) -> Any:
-    if isinstance(value, list):
-        return [_mask(key, v) for v in value]
-    if isinstance(value, dict):
-        return {k: _mask(f"{key}.{k}", v) for k, v in value.items()}
-    if isinstance(value, str) and value:
-        if "://" in value:
-            return mask_setting(key, value)
-        leaf = key.rsplit(".", 1)[-1]
-        if any(w in leaf for w in SECRET_WORDS) and not leaf.endswith("_env"):
-            return "***"
-    return value
 
 
 def config_locations(root: Path | None) -> dict[str, str]:
@@ -112,7 +96,7 @@ def trust_plan(root: Path) -> TrustPlan:
     raw = read_bytes(file)
     data = parse_toml(file, raw)
     load_settings(root, assume_trusted=True)
-    found = [Beyond(b.key, _mask(b.key, b.value), b.note) for b in beyond(data, user_layer(root))]
+    found = [Beyond(b.key, mask_values(b.key, b.value), b.note) for b in beyond(data, user_layer(root))]
     return TrustPlan(file, digest(raw), found)
 
 

@@ -8,7 +8,9 @@ configuration in use (with STEPPER_CONFIG set and without, say). A snapshot is u
 fingerprint still matches: the stat of every config file that could apply (STEPPER_CONFIG or the user file,
 the repository's .stepper.toml), of the trust records and of the template files, every STEPPER_* variable,
 and stepper's version. Any difference means a full load, which writes a fresh snapshot. A queue URL with a
-password (or a notify webhook or provider URL with one) is never written to a snapshot. Standard library only.
+password is never written to a snapshot, and the whole configuration only when it holds nothing that `config
+show` masks (a notify webhook, whose path is its credential; a token in a URL): else `report` loads the files
+itself. Standard library only.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from .. import __version__
 from ..cache.reports import CachePolicy
 from ..config.paths import read_private, stepper_home, user_config_path, write_private
-from ..config.urls import has_credentials
+from ..config.urls import has_credentials, mask_values
 from ..errors import StorageError
 
 if TYPE_CHECKING:  # the settings model is imported only when a whole configuration is asked for (not by enqueue)
@@ -99,25 +101,23 @@ def remember_quietly(repo_root: Path, loaded: LoadedConfig) -> EnqueueSettings:
 
 
 def remember(repo_root: Path, loaded: LoadedConfig) -> EnqueueSettings:
-    """Derive the enqueue settings from a full load and snapshot them (unless the queue URL has a password)."""
+    """Derive the enqueue settings from a full load and snapshot them (unless the queue URL has a password), with
+    the whole configuration unless it holds a secret."""
     from ..config.model import to_data
 
     values = from_settings(loaded.settings, tuple(loaded.warnings))
-    if not _has_credentials(loaded.settings):
+    if not has_credentials(values.queue_url):
         files = template_files(loaded.settings)
         stamp = fingerprint(repo_root, files)
         snap = {"fingerprint": stamp, "template_files": files, "queue_url": values.queue_url,
-                "policy": values.policy._asdict(), "templates": values.templates, "warnings": list(values.warnings),
-                "settings": to_data(loaded.settings), "files": [str(path) for path in loaded.files]}  # fmt: skip
+                "policy": values.policy._asdict(), "templates": values.templates,
+                "warnings": list(values.warnings)}  # fmt: skip
+        data = to_data(loaded.settings)
+        if mask_values("", data) == data:  # nothing `config show` would hide (a webhook, a token in a URL)
+            snap.update(settings=data, files=[str(path) for path in loaded.files])
         kept = [e for e in _entries(repo_root) if e.get("fingerprint") != stamp][: _KEPT - 1]
         write_private(_snapshot_path(repo_root), json.dumps({"format": _FORMAT, "entries": [snap, *kept]}).encode())
     return values
-
-
-def _has_credentials(settings: Settings) -> bool:
-    """Whether a URL of the settings holds a password (such settings are loaded afresh each time)."""
-    urls = [settings.queue.url, settings.notify.webhook, *(p.base_url for p in settings.providers)]
-    return any(has_credentials(url) for url in urls if url)
 
 
 def from_settings(settings: Settings, warnings: tuple[str, ...] = ()) -> EnqueueSettings:

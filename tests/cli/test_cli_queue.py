@@ -100,6 +100,24 @@ def test_a_queue_url_with_a_password_is_never_snapshotted(
     assert not any("hunter2" in p.read_text() for p in snapshots.glob("*.json")) if snapshots.exists() else True
 
 
+def test_a_notify_webhook_never_reaches_a_snapshot_and_the_settings_still_apply(
+    three: GitRepo, isolated_env: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A webhook URL's path is its credential (`config show` masks it): the snapshot keeps what enqueue needs,
+    and a report loads the configuration from its files instead of from the snapshot."""
+    config = tmp_path / "team.toml"
+    config.write_text('[notify]\nwebhook = "https://hooks.slack.com/services/T0AAA/B0BBB/s3cr3tT0ken"\n'
+                      "[cache]\nstale_seconds = 7\n")  # fmt: skip
+    monkeypatch.setenv("STEPPER_CONFIG", str(config))
+    assert stepper("enqueue", "HEAD~1", cwd=three.path).code == 0
+    assert stepper("report", "--offline", "--format", "json", cwd=three.path).code == 0
+    snapshots = list((isolated_env / "snapshots").glob("*.json"))
+    assert snapshots and not any("s3cr3t" in p.read_text() for p in snapshots)
+    entry = json.loads(snapshots[0].read_text())["entries"][0]
+    assert entry["policy"]["stale_seconds"] == 7 and "settings" not in entry
+    assert stepper("enqueue", "HEAD~2", cwd=three.path).code == 0  # from the snapshot
+
+
 def test_status_lists_counts_and_recent_jobs(three: GitRepo) -> None:
     stepper("enqueue", "HEAD~2..HEAD", cwd=three.path)
     listed = json.loads(stepper("status", "--json", cwd=three.path).out)

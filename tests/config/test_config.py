@@ -51,6 +51,22 @@ def test_the_unvalidated_defaults_are_what_validation_makes_of_nothing(repo: Git
     )
 
 
+def test_a_stepper_variable_that_names_no_setting_needs_no_validation(monkeypatch: pytest.MonkeyPatch) -> None:
+    """STEPPER_DEBUG, or the STEPPER_JOB_ID a notify command is given, set no key: the defaults stand as written."""
+    import stepper_cli.config.settings as validating
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("validated")
+
+    monkeypatch.setenv("STEPPER_DEBUG", "1")
+    monkeypatch.setenv("STEPPER_JOB_ID", "0123456789abcdef")
+    monkeypatch.setattr(validating, "validated_load", refuse)
+    assert load_settings(None).settings == Settings()
+    monkeypatch.setenv("STEPPER_CACHE__TTL_SECONDS", "5")
+    with pytest.raises(AssertionError, match="validated"):
+        load_settings(None)
+
+
 def test_precedence_flag_env_repo_user(tmp_path: Path, repo: GitRepo, monkeypatch: pytest.MonkeyPatch) -> None:
     write(user_file(tmp_path), "[cache]\nttl_seconds = 1\nstale_seconds = 2\nfallback_stale_seconds = 3\n")
     trusted(repo.path / ".stepper.toml", "[cache]\nstale_seconds = 20\nfallback_stale_seconds = 30\n")
