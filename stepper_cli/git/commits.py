@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -66,18 +67,30 @@ class Repo(NamedTuple):
 
 def git(args: Sequence[str], cwd: Path | str, *, check: bool = True, env: dict[str, str] | None = None) -> bytes:
     """Run git and return stdout; a missing git or a failure becomes a GitError."""
-    try:
+    with starting_git(cwd):
         proc = subprocess.run(_argv(args), cwd=cwd, capture_output=True, env={**_env(), **(env or {})}, check=False)
+    if check and proc.returncode != 0:
+        raise git_failed(args, proc.returncode, proc.stderr)
+    return proc.stdout
+
+
+@contextlib.contextmanager
+def starting_git(cwd: Path | str) -> Iterator[None]:
+    """Around the start of a git process: a missing git or folder becomes a GitError that says which."""
+    try:
+        yield
     except FileNotFoundError as exc:
         if not os.path.isdir(cwd):  # subprocess reports a missing cwd as a missing program
             raise GitError(f"{shown(str(cwd))} is not a folder.") from exc
         raise GitError("git is not installed or not on PATH.", hint="Install git and try again.") from exc
     except NotADirectoryError as exc:
-        raise GitError(f"{cwd} is not a folder.") from exc
-    if check and proc.returncode != 0:
-        msg = proc.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise GitError(f"git {_subcommand(args)} failed: {msg[-1] if msg else 'exit ' + str(proc.returncode)}")
-    return proc.stdout
+        raise GitError(f"{shown(str(cwd))} is not a folder.") from exc
+
+
+def git_failed(args: Sequence[str], returncode: int, stderr: bytes) -> GitError:
+    """The error of a git command that failed: its last line of stderr (or its exit status)."""
+    msg = stderr.decode("utf-8", "replace").strip().splitlines()
+    return GitError(f"git {_subcommand(args)} failed: {msg[-1] if msg else 'exit ' + str(returncode)}")
 
 
 def _subcommand(args: Sequence[str]) -> str:
@@ -232,14 +245,10 @@ def _stream_diff(
 ) -> tuple[list[bytes], list[FileChange]]:
     """Run a diff-tree and parse its output while git is still writing it (see patch.py)."""
     reader = PatchReader(header_fields)
-    try:
+    with starting_git(root):
         proc = subprocess.Popen(  # unbuffered: each read returns what git has written so far
             _argv(args), cwd=root, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env={**_env(), **env}, bufsize=0
         )
-    except FileNotFoundError as exc:
-        raise GitError("git is not installed or not on PATH.", hint="Install git and try again.") from exc
-    except NotADirectoryError as exc:
-        raise GitError(f"{root} is not a folder.") from exc
     with proc:
         assert proc.stdout is not None and proc.stderr is not None
         buffer = memoryview(bytearray(_widen_pipe(proc.stdout.fileno())))
@@ -247,8 +256,7 @@ def _stream_diff(
             reader.feed(bytes(buffer[:size]))
         error = proc.stderr.read()
     if proc.returncode != 0:
-        msg = error.decode("utf-8", "replace").strip().splitlines()
-        raise GitError(f"git {_subcommand(args)} failed: {msg[-1] if msg else 'exit ' + str(proc.returncode)}")
+        raise git_failed(args, proc.returncode, error)
     return reader.header, reader.finish()
 
 

@@ -9,8 +9,7 @@ import weakref
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..errors import GitError
-from .commits import EMPTY_TREE, _argv, _env
+from .commits import EMPTY_TREE, _argv, _env, starting_git
 from .patch import PatchReader
 from .userdiff import function_context_options
 
@@ -59,13 +58,11 @@ class BlobReader:
         return found
 
     def _start(self) -> subprocess.Popen[bytes]:
-        try:
+        with starting_git(self.root):
             self._proc = subprocess.Popen(
                 _argv(["cat-file", "--batch"]), cwd=self.root, env=_env(),
                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             )  # fmt: skip
-        except FileNotFoundError as exc:
-            raise GitError("git is not installed or not on PATH.", hint="Install git and try again.") from exc
         weakref.finalize(self, _end, self._proc)  # a context nobody closed still ends its cat-file, at exit at last
         return self._proc
 
@@ -161,8 +158,6 @@ def parse_batch(out: bytes, max_bytes: int = MAX_BLOB_BYTES) -> dict[str, bytes]
 
 
 def _run(args: list[str], root: Path, stdin: bytes | None = None) -> bytes:
-    try:
+    with starting_git(root):
         proc = subprocess.run(_argv(args), cwd=root, input=stdin, capture_output=True, env=_env(), check=False)
-    except FileNotFoundError as exc:
-        raise GitError("git is not installed or not on PATH.", hint="Install git and try again.") from exc
     return proc.stdout

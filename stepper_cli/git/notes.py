@@ -17,7 +17,7 @@ from ..errors import GitError
 from ..report.markdown import markdown_of
 from ..report.model import ReportResult
 from ..report.safe_text import clean_data, escape_json
-from .commits import Repo
+from .commits import Repo, starting_git
 
 MARK = "<!-- stepper-report-json: "
 END = " -->"
@@ -120,9 +120,7 @@ def _surely_absent(repo: Repo, ref: str) -> bool:
 
 def _git(cwd: Path, args: list[str], stdin: bytes | None) -> subprocess.CompletedProcess[bytes]:
     env = dict(os.environ, GIT_TERMINAL_PROMPT="0", LC_ALL="C")
-    try:
+    with starting_git(cwd):
         if stdin is None:
             return subprocess.run(["git", *args], cwd=cwd, stdin=subprocess.DEVNULL, capture_output=True, env=env)
         return subprocess.run(["git", *args], cwd=cwd, input=stdin, capture_output=True, env=env)
-    except FileNotFoundError as exc:
-        raise GitError("git is not installed or not on PATH.", hint="Install git and try again.") from exc
