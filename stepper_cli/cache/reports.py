@@ -178,7 +178,7 @@ class ReportCache:
 
     def _apply(self, write: Write) -> None:
         """One update of `claim` or `release` on its own."""
-        self.store.update(write.key, write.fn or (lambda entry: entry), write.ttl)
+        write.apply(self.store)
 
     def _store_result(self, sha: str, result: dict[str, Any], fallback: bool, written_at: float) -> None:
         result = {**result, "cached": False}

@@ -55,7 +55,7 @@ class BatchingStore(Wrapped):
         value = self.inner.get(key)
         for w in pending or ():
             if w.key == key:
-                value = _after(w, value)
+                value = w.after(value)
         return value
 
     def get_many(self, keys: Sequence[str]) -> dict[str, JSON]:
@@ -96,13 +96,3 @@ class BatchingStore(Wrapped):
         # The batch's own sum for the key, not the stored total: reading it would cost a query per counter,
         # and counting (`store.counters.count`) never looks at the answer.
         return sum(w.amount for w in pending if w.key == key and w.kind == "incr")
-
-
-def _after(write: Write, value: JSON | None) -> JSON | None:
-    """What a deferred write makes of the value before it."""
-    if write.kind == "put":
-        return write.value
-    if write.kind == "update":
-        return write.fn(value) if write.fn is not None else value
-    number = (value or {}).get("value", 0.0)
-    return {"value": float(number) + write.amount}

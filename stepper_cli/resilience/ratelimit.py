@@ -110,8 +110,7 @@ class RateLimiter:
     def release_later(self, token: str) -> None:
         """Give an in-flight slot back with the caller's own bookkeeping: a worker's job writes it in the
         transaction that ends the job (`jobs.batch`); every other store writes it at once."""
-        write = self._giving_back(token)
-        self.store.update(write.key, write.fn or (lambda v: v), write.ttl)
+        self._giving_back(token).apply(self.store)
 
     def _giving_back(self, token: str) -> Write:
         def drop(current: JSON | None) -> JSON | None:

@@ -46,6 +46,23 @@ class Write(NamedTuple):
     def incr(cls, key: str, amount: float = 1.0) -> Write:
         return cls("incr", key, amount=amount)
 
+    def after(self, old: JSON | None) -> JSON | None:
+        """What this write leaves at its key where `old` was: the value put, fn's answer, or the counter's sum."""
+        if self.kind == "put":
+            return self.value
+        if self.kind == "update":
+            return old if self.fn is None else self.fn(old)
+        return {"value": counter_value(old, self.key) + self.amount}
+
+    def apply(self, store: Store) -> JSON | float | None:
+        """This write on its own, through the store's own put, update or incr; what it stored."""
+        if self.kind == "put":
+            store.put(self.key, self.value or {}, self.ttl)
+            return self.value
+        if self.kind == "update":
+            return store.update(self.key, self.after, self.ttl)
+        return store.incr(self.key, self.amount)
+
 
 class Store(ABC):
     """A key-value store of JSON objects shared by every stepper process that opens the same location."""
@@ -89,16 +106,7 @@ class Store(ABC):
         An update sees the earlier writes of the same batch. This default applies them one by one (not atomic);
         the backends override it with one transaction, which is what a worker's job outcome is written in.
         """
-        done: list[JSON | float | None] = []
-        for w in writes:
-            if w.kind == "put":
-                self.put(w.key, w.value or {}, w.ttl)
-                done.append(w.value)
-            elif w.kind == "update":
-                done.append(self.update(w.key, w.fn or (lambda v: v), w.ttl))
-            else:
-                done.append(self.incr(w.key, w.amount))
-        return done
+        return [w.apply(self) for w in writes]
 
     @abstractmethod
     def scan(self, prefix: str) -> Iterator[tuple[str, JSON]]:

@@ -161,11 +161,8 @@ class RedisStore(Store):
                 self._incr(keys=[name], args=[repr(check_amount(w.amount))], client=pipe)
                 done.append(None)
                 continue
-            if w.kind == "put":
-                new = w.value
-            else:
-                old = texts.get(name)
-                new = (w.fn or (lambda v: v))(None if old is None else decode(old, w.key, self._url))
+            old = texts.get(name) if w.kind == "update" else None
+            new = w.after(None if old is None else decode(old, w.key, self._url))
             texts[name] = None if new is None else encode(new)
             if new is None:
                 pipe.delete(name)

@@ -40,16 +40,15 @@ def write_rows(con: sqlite3.Connection, writes: Sequence[Write], store: Store_, 
         if w.kind == "put":
             rows[w.key] = (encode(w.value), _expiry(now, w.ttl))
             done.append(w.value)
-        elif w.kind == "update":
-            text = rows.get(w.key, (None, None))[0]
-            new = (w.fn or (lambda v: v))(None if text is None else decode(text, w.key, where))
+            continue
+        text, expire = rows.get(w.key, (None, None))
+        new = w.after(None if text is None else decode(text, w.key, where))
+        if w.kind == "update":
             rows[w.key] = (None if new is None else encode(new), _expiry(now, w.ttl))
             done.append(new)
-        else:
-            text, expire = rows.get(w.key, (None, None))
-            total = counter_value(None if text is None else decode(text, w.key, where), w.key) + w.amount
-            rows[w.key] = (encode({"value": total}), expire)
-            done.append(total)
+        else:  # a counter keeps its expiry
+            rows[w.key] = (encode(new or {}), expire)
+            done.append(counter_value(new, w.key))
     written = {w.key for w in writes}
     upserts = [(key, now, expire, now, *store(text)) for key, (text, expire) in rows.items() if key in written and text]
     con.executemany(_UPSERT, upserts)
