@@ -21,22 +21,11 @@ from __future__ import annotations
 import contextlib
 import contextvars
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
+from ..report.model import Tokens
+
 MAX_TOKENS = 10**9  # more than any context window: a larger "count" is not one
-ANTHROPIC_INPUT = ("input_tokens", "cache_creation_input_tokens", "cache_read_input_tokens")
-
-
-@dataclass(frozen=True, slots=True)
-class Tokens:
-    """Input (prompt) and output (generated, thinking included) tokens of one or more requests."""
-
-    input: int
-    output: int
-
-    def __add__(self, other: Tokens) -> Tokens:
-        return Tokens(self.input + other.input, self.output + other.output)
 
 
 _METER: contextvars.ContextVar[list[Tokens] | None] = contextvars.ContextVar("stepper_tokens", default=None)
@@ -60,13 +49,11 @@ def note(tokens: Tokens | None) -> None:
 
 
 def total(seen: list[Tokens]) -> Tokens | None:
-    """The sum of a try's counts, or None when no reply had any."""
+    """The sum of a try's counts (input: the prompt; output: generated, thinking included), or None when no
+    reply had any."""
     if not seen:
         return None
-    out = seen[0]
-    for more in seen[1:]:
-        out = out + more
-    return out
+    return Tokens(input=sum(t.input for t in seen), output=sum(t.output for t in seen))
 
 
 def _count(value: Any) -> int | None:
@@ -89,7 +76,7 @@ def _field(data: Any, *path: str) -> Any:
 def _pair(inputs: int | None, outputs: int | None) -> Tokens | None:
     if inputs is None and outputs is None:
         return None
-    return Tokens(inputs or 0, outputs or 0)
+    return Tokens(input=inputs or 0, output=outputs or 0)
 
 
 def openai_tokens(data: Any) -> Tokens | None:

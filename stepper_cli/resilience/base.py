@@ -16,8 +16,7 @@ from ..config.model import BreakerSettings, ProviderSettings, RetrySettings, Set
 from ..errors import CircuitOpen, MissingKey, ProviderError
 from ..providers.base import Prompt
 from ..providers.shape import Shape
-from ..providers.usage import Tokens
-from ..report.model import Attempt, Report
+from ..report.model import Attempt, Report, Tokens
 
 Clock = Callable[[], float]
 Sleep = Callable[[float], None]

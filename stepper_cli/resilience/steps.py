@@ -48,7 +48,7 @@ class Call:
         prompt = run.prompt_for(self.settings.prompt)
         number = run.next_attempt(self.name)
         events.emit(events.ProviderWaiting(run.subject, self.name, number, min(self.settings.timeout_seconds, left)))
-        started, counted = run.clock(), list[usage.Tokens]()
+        started, counted = run.clock(), list[Tokens]()
         try:
             with deadline.report(left), usage.metered(counted):
                 text = provider.generate(prompt, run.shape or initial(self.settings))
@@ -132,7 +132,7 @@ class Recorded:
         detail = None if exc is None else exc.detail
         if exc is not None:
             run.reasons[self.name] = exc.message
-        tokens = None if run.tokens is None else Tokens(input=run.tokens.input, output=run.tokens.output)
+        tokens = run.tokens
         attempt = Attempt(provider=self.name, attempt=number, outcome=outcome, error=error, detail=detail,
                           duration_ms=duration_ms, tokens=tokens)  # fmt: skip
         run.attempts.append(attempt)

@@ -14,8 +14,8 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from stepper_cli.providers import usage
-from stepper_cli.providers.usage import Tokens
 from stepper_cli.report.lean import canonical
+from stepper_cli.report.model import Tokens
 from tests.support.cli_run import stepper
 from tests.support.gitutil import GitRepo
 from tests.support.provider_server import ProviderServer
@@ -124,7 +124,7 @@ def test_a_cached_report_prints_the_tokens_it_was_written_with(
 @pytest.mark.parametrize("bad", [-1, "812", True, None, 1.5, 10**12, float("nan"), [812], {"n": 1}])
 def test_a_count_that_is_not_a_whole_non_negative_number_is_not_taken(bad: Any) -> None:
     assert usage.openai_tokens({"usage": {"prompt_tokens": bad, "completion_tokens": bad}}) is None
-    assert usage.ollama_tokens({"prompt_eval_count": bad, "eval_count": 7}) == Tokens(0, 7)
+    assert usage.ollama_tokens({"prompt_eval_count": bad, "eval_count": 7}) == Tokens(input=0, output=7)
 
 
 @pytest.mark.parametrize("reply", [None, [], "text", {"usage": None}, {"usage": "x"}, {"usageMetadata": []}])
@@ -136,24 +136,26 @@ def test_a_reply_without_usage_gives_no_tokens(reply: Any) -> None:
 
 def test_vendor_quirks_are_read_as_the_vendors_bill() -> None:
     # Ollama leaves prompt_eval_count out when the whole prompt came from its cache
-    assert usage.ollama_tokens({"eval_count": 40, "done": True}) == Tokens(0, 40)
+    assert usage.ollama_tokens({"eval_count": 40, "done": True}) == Tokens(input=0, output=40)
     # Cohere: billed units when the processed-token counts are missing; whole-number floats accepted
     assert usage.cohere_tokens({"usage": {"billed_units": {"input_tokens": 5.0, "output_tokens": 418}}}) == Tokens(
-        5, 418
+        input=5, output=418
     )
     # Gemini: a reply that spent everything thinking has no candidatesTokenCount
-    assert usage.gemini_tokens({"usageMetadata": {"promptTokenCount": 9, "thoughtsTokenCount": 99}}) == Tokens(9, 99)
+    assert usage.gemini_tokens({"usageMetadata": {"promptTokenCount": 9, "thoughtsTokenCount": 99}}) == Tokens(
+        input=9, output=99
+    )
     # Anthropic: input counts split across cache writes and reads add up
     parts = {"input_tokens": 3, "cache_creation_input_tokens": 1000, "cache_read_input_tokens": None}
-    assert usage.anthropic_tokens({"usage": {**parts, "output_tokens": 12}}) == Tokens(1003, 12)
+    assert usage.anthropic_tokens({"usage": {**parts, "output_tokens": 12}}) == Tokens(input=1003, output=12)
 
 
 def test_counts_noted_outside_a_metered_try_go_nowhere() -> None:
-    usage.note(Tokens(1, 2))  # no try is being metered: nothing to add to, nothing raised
+    usage.note(Tokens(input=1, output=2))  # no try is being metered: nothing to add to, nothing raised
     seen: list[Tokens] = []
     with usage.metered(seen):
-        usage.note(Tokens(1, 2))
+        usage.note(Tokens(input=1, output=2))
         usage.note(None)
-        usage.note(Tokens(10, 20))
-    usage.note(Tokens(5, 5))
-    assert usage.total(seen) == Tokens(11, 22) and usage.total([]) is None
+        usage.note(Tokens(input=10, output=20))
+    usage.note(Tokens(input=5, output=5))
+    assert usage.total(seen) == Tokens(input=11, output=22) and usage.total([]) is None
