@@ -146,12 +146,6 @@ class ReportCache:
         if pid is not None:
             self.store.put(ALIAS_PREFIX + self._alias_key(pid), {"key": self.key(sha), "commit": sha}, self._ttl())
 
-    def attach_job(self, sha: str, job_id: str, is_live: Callable[[str], bool]) -> str:
-        """Mark the entry pending with job_id unless a live job holds it; return the job that holds it."""
-        write, holder = self.claim(sha, job_id, is_live)
-        self._apply(write)
-        return holder()
-
     def claim(self, sha: str, job_id: str, is_live: Callable[[str], bool]) -> tuple[Write, Callable[[], str]]:
         """The write that marks the entry pending with job_id unless a live job holds it, and, once it is
         written, the job that holds the entry (job_id when the claim won): for `Store.write_many`."""
@@ -169,16 +163,8 @@ class ReportCache:
         return Write.update(REPORT_PREFIX + self.key(sha), attach, self._ttl()), lambda: holder[0]
 
     def release(self, sha: str, job_id: str) -> Write:
-        """The write that lets go of a job that never reached the queue (`detach_job` for `Store.write_many`)."""
+        """The write that lets go of a job that never reached the queue (for `Store.write_many`)."""
         return Write.update(REPORT_PREFIX + self.key(sha), releaser(job_id, None, self.clock), self._ttl())
-
-    def detach_job(self, sha: str, job_id: str) -> None:
-        """Let go of a job that never reached the queue."""
-        self._apply(self.release(sha, job_id))
-
-    def _apply(self, write: Write) -> None:
-        """One update of `claim` or `release` on its own."""
-        write.apply(self.store)
 
     def _store_result(self, sha: str, result: dict[str, Any], fallback: bool, written_at: float) -> None:
         result = {**result, "cached": False}

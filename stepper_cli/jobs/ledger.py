@@ -40,21 +40,12 @@ class Ledger:
     def __init__(self, store: Store, clock: Callable[[], float] = time.time) -> None:
         self.store, self.clock = store, clock
 
-    def create(
-        self, key: str, commit: str, repo_name: str, repo_path: str, priority: int = 0, patch_id: str | None = None
-    ) -> Job:
-        """Record a new queued job (with the commit's patch-id when the enqueue already knew it)."""
-        job = self.record(key, commit, repo_name, repo_path, priority, patch_id)
-        self.store.put(JOB_PREFIX + job["job_id"], job)
-        return job
-
-    def record(
-        self, key: str, commit: str, repo_name: str, repo_path: str, priority: int = 0, patch_id: str | None = None
-    ) -> Job:
-        """A new queued job's record, not stored yet (`create` stores it; a range writes many in one transaction)."""
+    def record(self, key: str, commit: str, repo_name: str, repo_path: str, priority: int = 0) -> Job:
+        """A new queued job's record, not stored yet (`staged` writes it, with its cache claim, in the enqueue's
+        transaction). `patch_id` stays None: the worker reads patch ids itself; jobs of older versions carry one."""
         return {
             "job_id": new_job_id(), "state": "queued", "key": key, "commit": commit, "repo": repo_name,
-            "repo_path": repo_path, "priority": priority, "patch_id": patch_id, "created_at": self.clock(),
+            "repo_path": repo_path, "priority": priority, "patch_id": None, "created_at": self.clock(),
             "started_at": None,
             "finished_at": None, "attempts": 0, "worker": None, "lease_until": None, "not_before": None,
             "provider": None, "fallback": None, "error": None, "result": None,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -43,6 +43,13 @@ def clock() -> Clock:
 
 def make_cache(store: Store, repo: GitRepo, clock: Clock, templates: str = "t1") -> ReportCache:
     return ReportCache(store, open_repo(repo.path), templates, POLICY, clock)
+
+
+def attach(cache: ReportCache, sha: str, job_id: str, is_live: Callable[[str], bool]) -> str:
+    """Claim the entry for job_id as an enqueue does (one `write_many`); the job that holds it."""
+    write, holder = cache.claim(sha, job_id, is_live)
+    cache.store.write_many([write])
+    return holder()
 
 
 def test_the_key_changes_with_repo_commit_templates_and_schema() -> None:
@@ -88,18 +95,18 @@ def test_one_live_job_holds_a_key_until_it_is_released(store: Store, repo: GitRe
     sha = repo.commit("feat: a", ("a.py", "a = 1\n"))
     cache = make_cache(store, repo, clock)
     live = {"job-1"}
-    assert cache.attach_job(sha, "job-1", live.__contains__) == "job-1"
-    assert cache.attach_job(sha, "job-2", live.__contains__) == "job-1"
+    assert attach(cache, sha, "job-1", live.__contains__) == "job-1"
+    assert attach(cache, sha, "job-2", live.__contains__) == "job-1"
     assert cache.entry(sha)["state"] == "pending"  # type: ignore[index]
     live.clear()  # job-1 finished or was lost: the key is free again
-    assert cache.attach_job(sha, "job-2", live.__contains__) == "job-2"
+    assert attach(cache, sha, "job-2", live.__contains__) == "job-2"
 
 
 def test_a_failed_refresh_keeps_the_stale_result(store: Store, repo: GitRepo, clock: Clock) -> None:
     sha = repo.commit("feat: a", ("a.py", "a = 1\n"))
     cache = make_cache(store, repo, clock)
     cache.write(sha, RESULT, fallback=False)
-    cache.attach_job(sha, "job-1", lambda _: True)
+    attach(cache, sha, "job-1", lambda _: True)
     detach(store, cache.key(sha), "job-1", error="provider down")
     entry = cache.entry(sha)
     assert entry is not None and entry["state"] == "failed" and entry["error"] == "provider down"
@@ -109,8 +116,8 @@ def test_a_failed_refresh_keeps_the_stale_result(store: Store, repo: GitRepo, cl
 def test_detaching_a_job_that_never_ran_removes_an_empty_entry(store: Store, repo: GitRepo, clock: Clock) -> None:
     sha = repo.commit("feat: a", ("a.py", "a = 1\n"))
     cache = make_cache(store, repo, clock)
-    cache.attach_job(sha, "job-1", lambda _: True)
-    cache.detach_job(sha, "job-1")
+    attach(cache, sha, "job-1", lambda _: True)
+    cache.store.write_many([cache.release(sha, "job-1")])
     assert cache.entry(sha) is None
 
 
@@ -147,7 +154,7 @@ def test_stats_count_entries_and_clear_removes_them(store: Store, repo: GitRepo,
     b = repo.commit("feat: b", ("b.py", "b = 1\n"))
     cache = make_cache(store, repo, clock)
     cache.write(a, RESULT, fallback=True)
-    cache.attach_job(b, "job-1", lambda _: True)
+    attach(cache, b, "job-1", lambda _: True)
     found = stats(store, POLICY, clock.now)
     assert (found.entries, found.fresh, found.pending, found.fallback, found.aliases) == (2, 1, 1, 1, 1)
     assert clear(store) == 2 and list(store.scan(REPORT_PREFIX)) == []

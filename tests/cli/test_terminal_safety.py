@@ -15,6 +15,7 @@ from stepper_cli.report.safe_text import clean, clean_data, escape_json
 from tests.support.cli_run import stepper
 from tests.support.gitutil import GitRepo
 from tests.support.provider_server import HOSTILE_REPORT, HOSTILE_SEQUENCES, ProviderServer
+from tests.support.queuekit import create_job
 
 RAW = ("\x1b", "\x07", "\x9b", "\x9c", "\x9d", "\x90", "\u202e", "\r")
 
@@ -112,7 +113,7 @@ def test_a_failed_job_whose_stored_error_holds_escapes_prints_them_harmlessly(re
     sha = repo.commit("feat: one", ("a.py", "x = 1\n"))
     with open_store("") as store:
         ledger = Ledger(store)
-        job = ledger.create("k", sha, "repo\x1b]0;pwned\x07", str(repo.path))
+        job = create_job(ledger, "k", sha, "repo\x1b]0;pwned\x07", str(repo.path))
         ledger.claim(job["job_id"], "w", 60)
         ledger.fail(job["job_id"], "provider said \x1b[2J\x1b]52;c;ZXZpbA==\x07 bad")
     res = stepper("status", job["job_id"], cwd=repo.path)

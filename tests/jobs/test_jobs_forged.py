@@ -18,7 +18,7 @@ from stepper_cli.store import open_store
 from tests.support.cli_run import stepper
 from tests.support.gitutil import GitRepo
 from tests.support.provider_server import ProviderServer
-from tests.support.queuekit import finish, jobs, provider_config, start_worker
+from tests.support.queuekit import create_job, finish, jobs, provider_config, start_worker
 
 KEY = "0123456789abcdef" * 2  # the shape of a cache key
 PRECIOUS = "the victim's own content\n"
@@ -38,7 +38,7 @@ def queue_url(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -
 def plant(url: str, commit: Any, repo_path: Any, **fields: Any) -> str:
     """Write a job record as an attacker would (any fields) and put its message on the queue."""
     with open_store(url) as store:
-        job = Ledger(store).create(KEY, commit, "victim", repo_path)
+        job = create_job(Ledger(store), KEY, commit, "victim", repo_path)
         if fields:
             store.put(JOB_PREFIX + job["job_id"], {**job, **fields})
     queue.push(url, job["job_id"])

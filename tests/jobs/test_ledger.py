@@ -9,6 +9,7 @@ import pytest
 
 from stepper_cli.jobs.ledger import JobInfo, JobList, Ledger
 from stepper_cli.store import open_store
+from tests.support.queuekit import create_job
 
 
 class Clock:
@@ -31,7 +32,7 @@ def ledger(tmp_path: Path, clock: Clock) -> Iterator[Ledger]:
 
 
 def new(ledger: Ledger, commit: str = "a" * 40) -> str:
-    return str(ledger.create("key", commit, "repo", "/src/repo", priority=3)["job_id"])
+    return str(create_job(ledger, "key", commit, "repo", "/src/repo", priority=3)["job_id"])
 
 
 def test_a_job_goes_queued_running_done(ledger: Ledger, clock: Clock) -> None:

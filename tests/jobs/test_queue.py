@@ -19,6 +19,7 @@ from stepper_cli.jobs.runner import JobRunner
 from stepper_cli.jobs.submit import enqueue_commits
 from stepper_cli.store import Store
 from tests.support.gitutil import GitRepo
+from tests.support.queuekit import create_job
 
 KEY = "0123456789abcdef" * 2  # the shape of a cache key
 
@@ -83,7 +84,7 @@ def registered_job(store: Store, repo: GitRepo) -> tuple[str, Ledger, Any]:
     sha = repo.commit("feat: a", ("a.py", "a = 1\n"))
     ledger = Ledger(store)
     register(repo.path)
-    return sha, ledger, ledger.create(KEY, sha, repo.path.name, str(repo.path))
+    return sha, ledger, create_job(ledger, KEY, sha, repo.path.name, str(repo.path))
 
 
 def test_a_job_whose_report_is_cached_calls_no_provider(

@@ -15,6 +15,7 @@ from stepper_cli.store import counters as metrics
 from stepper_cli.store import open_store
 from tests.support.cli_run import stepper, stepper_process
 from tests.support.gitutil import GitRepo
+from tests.support.queuekit import create_job
 
 
 def record_some() -> None:
@@ -29,7 +30,7 @@ def record_some() -> None:
             metrics.observe(store, "ai_request_duration_seconds", seconds, provider="primary")
         ledger = Ledger(store)
         for n in range(3):
-            ledger.create(f"key{n}", f"{n:040d}", "repo", "/repo")
+            create_job(ledger, f"key{n}", f"{n:040d}", "repo", "/repo")
         ledger.claim(ledger.jobs()[0]["job_id"], "w1", 60)
 
 

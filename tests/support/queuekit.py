@@ -14,10 +14,17 @@ from pathlib import Path
 from typing import Any
 
 from stepper_cli.cache.reports import REPORT_PREFIX
-from stepper_cli.jobs.ledger import JOB_PREFIX
+from stepper_cli.jobs.ledger import JOB_PREFIX, Job, Ledger
 from stepper_cli.store import open_store
 
 ROOT = Path(__file__).resolve().parents[2]
+
+
+def create_job(ledger: Ledger, key: str, commit: str, repo_name: str, repo_path: str, priority: int = 0) -> Job:
+    """A queued job in the ledger, written as an enqueue writes it (no queue message)."""
+    job = ledger.record(key, commit, repo_name, repo_path, priority)
+    ledger.store.write_many([ledger.staged(job, lambda: True)])
+    return job
 
 
 def provider_config(
