@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -28,6 +27,7 @@ gr = pytest.importorskip("gradio")
 from tests.support.cli_run import stepper  # noqa: E402
 from tests.support.gitutil import GitRepo  # noqa: E402
 from tests.support.provider_server import REPORT  # noqa: E402
+from tests.support.redis_server import free_port  # noqa: E402
 
 TOKEN = "hf_SECRETtoken0123456789"
 SLOW_SECONDS = 3.0
@@ -92,13 +92,6 @@ class Space:
 
     def stop(self) -> None:
         self.app.close()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="module")
