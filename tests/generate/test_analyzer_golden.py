@@ -9,7 +9,6 @@ and read the diff before committing it.
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
 import re
@@ -26,15 +25,11 @@ from stepper_cli.generate.local.analyzer import analyze
 from stepper_cli.generate.local.message import TYPES
 from stepper_cli.git.commits import open_repo, read_commit
 from stepper_cli.git.contents import CommitContents
+from tests.support.corpuskit import load
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
-COMMITS = FIXTURES / "corpus_commits.json.gz"
 GOLDEN = FIXTURES / "corpus_golden.json"
 _PREFIX = re.compile(rf"^({'|'.join(TYPES)})(\([^)]*\))?!?: \s*")
-
-
-def load() -> list[dict[str, Any]]:
-    return json.loads(gzip.decompress(COMMITS.read_bytes()))  # type: ignore[no-any-return]
 
 
 def _data(text: str) -> bytes:
