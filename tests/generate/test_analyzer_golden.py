@@ -4,7 +4,7 @@
 tests/fixtures/corpus_commits.json.gz holds the commits (see tests/fixtures/make_corpus_commits.py);
 tests/fixtures/corpus_golden.json the reports, read and approved by a person. After an intended change
 of the analyzer's wording, rewrite them with `UPDATE_GOLDEN=1 pytest tests/generate/test_analyzer_golden.py`
-and read the diff before committing it.
+(the run fails on purpose), read the diff, then rerun without it before committing.
 """
 
 from __future__ import annotations
@@ -94,6 +94,7 @@ def test_reports_of_real_commits_match_the_approved_ones(corpus: tuple[list[dict
     }
     if os.environ.get("UPDATE_GOLDEN"):
         GOLDEN.write_text(json.dumps(got, indent=1, ensure_ascii=False) + "\n")
+        pytest.fail("golden updated: review and rerun")
     assert got == json.loads(GOLDEN.read_text())
 
 
