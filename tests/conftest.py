@@ -53,6 +53,13 @@ def repo(tmp_path: Path) -> GitRepo:
 
 
 @pytest.fixture
+def committed(repo: GitRepo) -> GitRepo:
+    """The repository with one commit, which adds src/retry.py (a module may give its own `committed`)."""
+    repo.commit("feat: add retry", ("src/retry.py", "def retry():\n    return 3\n"))
+    return repo
+
+
+@pytest.fixture
 def server() -> Iterator[ProviderServer]:
     """A loopback server speaking every provider protocol (its `hang` scenario gives up after 1 s)."""
     from tests.support.provider_server import ProviderServer

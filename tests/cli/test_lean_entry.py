@@ -18,7 +18,7 @@ from stepper_cli.cli.lean.enqueue import EnqueueArgs
 from stepper_cli.cli.lean.report import ReportArgs
 from stepper_cli.cli.main import _run
 from stepper_cli.git import commits
-from tests.support.chainkit import provider
+from tests.support.chainkit import config_file, provider
 from tests.support.cli_run import stepper
 from tests.support.gitutil import GitRepo
 from tests.support.provider_server import ProviderServer
@@ -158,9 +158,7 @@ def test_a_first_offline_report_in_a_fresh_home_with_nothing_configured_loads_no
 def test_a_report_from_one_provider_loads_httpx_only(
     two: GitRepo, server: ProviderServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    config = tmp_path / "config.toml"
-    entry = provider("primary", f"{server.url}/v1")
-    config.write_text("[[providers]]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in entry.items()))
+    config = config_file(tmp_path / "config.toml", provider("primary", f"{server.url}/v1"))
     monkeypatch.setenv("STEPPER_CONFIG", str(config))
     argv = ["report", "--no-cache", "--format", "json"]
     assert stepper(*argv, cwd=two.path).code == 0  # the settings snapshot written

@@ -150,8 +150,18 @@ def test_a_credential_in_the_message_is_not_quoted_in_the_rationale(project: Git
     )
 
 
-def test_python_files_that_do_not_parse_fall_back_on_the_diff() -> None:
+def test_python_files_that_do_not_parse_fall_back_on_the_diff(project: GitRepo) -> None:
     assert python_symbols("x.py", "def broken(:\n", "@@ -1 +1 @@\n-def ok():\n+def broken(:\n") is None
+    jobs = "def run(queue):\n    job = queue.pop()\n    job.start()\n    job.wait()\n    return job.result\n\n\n"
+    project.commit("Add jobs", ("src/app/jobs.py", jobs + "def legacy(queue):\n    return queue.pop()\n"))
+    broken = jobs.replace("job.result", "job.result(") + "def drain(queue):\n    while queue:\n        run(queue)\n"
+    project.write("src/app/jobs.py", broken)
+    made = commit_all(project, "Drain the queue")
+    assert python_symbols("src/app/jobs.py", broken, made.files[0].diff) is None  # the new text does not parse
+    # the diff's def lines (drain added, legacy removed) and its hunk header (`@@ … @@ def run(queue):`)
+    assert report_of(made, project).changes == [
+        "Modified src/app/jobs.py (+4/-3): added drain; removed legacy; changed run"
+    ]
 
 
 @pytest.mark.parametrize(

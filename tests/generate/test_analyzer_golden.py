@@ -4,12 +4,11 @@
 tests/fixtures/corpus_commits.json.gz holds the commits (see tests/fixtures/make_corpus_commits.py);
 tests/fixtures/corpus_golden.json the reports, read and approved by a person. After an intended change
 of the analyzer's wording, rewrite them with `UPDATE_GOLDEN=1 pytest tests/generate/test_analyzer_golden.py`
-and read the diff before committing it.
+(the run fails on purpose), read the diff, then rerun without it before committing.
 """
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
 import re
@@ -26,15 +25,11 @@ from stepper_cli.generate.local.analyzer import analyze
 from stepper_cli.generate.local.message import TYPES
 from stepper_cli.git.commits import open_repo, read_commit
 from stepper_cli.git.contents import CommitContents
+from tests.support.corpuskit import load
 
 FIXTURES = Path(__file__).parents[1] / "fixtures"
-COMMITS = FIXTURES / "corpus_commits.json.gz"
 GOLDEN = FIXTURES / "corpus_golden.json"
 _PREFIX = re.compile(rf"^({'|'.join(TYPES)})(\([^)]*\))?!?: \s*")
-
-
-def load() -> list[dict[str, Any]]:
-    return json.loads(gzip.decompress(COMMITS.read_bytes()))  # type: ignore[no-any-return]
 
 
 def _data(text: str) -> bytes:
@@ -99,6 +94,7 @@ def test_reports_of_real_commits_match_the_approved_ones(corpus: tuple[list[dict
     }
     if os.environ.get("UPDATE_GOLDEN"):
         GOLDEN.write_text(json.dumps(got, indent=1, ensure_ascii=False) + "\n")
+        pytest.fail("golden updated: review and rerun")
     assert got == json.loads(GOLDEN.read_text())
 
 

@@ -13,7 +13,7 @@ import pytest
 from stepper_cli.generate.local.pydefs import ast_definitions
 from stepper_cli.generate.local.pyscan import scan_definitions
 from stepper_cli.generate.local.pysymbols import _definitions, python_symbols
-from tests.generate.test_analyzer_golden import load
+from tests.support.corpuskit import load
 
 BUNDLE = Path("/work/shared/corpus/python-semantic-release.bundle")
 

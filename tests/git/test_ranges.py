@@ -3,8 +3,6 @@ commit at a time."""
 
 from __future__ import annotations
 
-import os
-import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +12,7 @@ import pytest
 from stepper_cli.cache.reports import patch_id
 from stepper_cli.git.batch import CommitStream, PatchIdStream
 from stepper_cli.git.commits import open_repo, read_commit, resolve_revs
-from tests.support.gitutil import GitRepo
+from tests.support.gitutil import GitRepo, counting_git, linear_history, starts
 
 
 def every_shape(repo: GitRepo) -> None:
@@ -76,37 +74,6 @@ def test_patch_ids_from_one_stream_are_those_of_one_commit_at_a_time(repo: GitRe
         ids = {sha: stream.get(sha) for sha in shas}
     assert ids == {sha: patch_id(r, sha) for sha in shas}
     assert sum(v is None for v in ids.values()) >= 2  # the merge and the empty commit have none
-
-
-def linear_history(repo: GitRepo, count: int) -> None:
-    """`count` commits, each editing two files, made quickly with fast-import."""
-    stream = []
-    for i in range(count):
-        message = f"feat: change {i}\n".encode()
-        stream += [b"commit refs/heads/main\n", f"committer T <t@example.com> {1_700_000_000 + i} +0000\n".encode()]
-        stream += [f"data {len(message)}\n".encode(), message]
-        for name in (f"f{i % 7}.py", f"g{i % 5}.py"):
-            data = "".join(f"def f{n}():\n    return {n * i}\n" for n in range(20)).encode()
-            stream += [f"M 100644 inline {name}\n".encode(), f"data {len(data)}\n".encode(), data, b"\n"]
-    subprocess.run(["git", "fast-import", "--quiet"], cwd=repo.path, input=b"".join(stream), check=True)
-    repo.git("reset", "-q", "--hard", "main")
-
-
-def counting_git(tmp_path: Path) -> tuple[dict[str, str], Path]:
-    """An environment whose PATH starts with a `git` that logs each start, then runs the real one."""
-    real = subprocess.run(["which", "git"], capture_output=True, text=True, check=True).stdout.strip()
-    folder, log = tmp_path / "bin", tmp_path / "git-starts.log"
-    folder.mkdir()
-    wrapper = folder / "git"
-    wrapper.write_text(f'#!/bin/sh\necho "$*" >> "{log}"\nexec "{real}" "$@"\n')
-    wrapper.chmod(wrapper.stat().st_mode | stat.S_IXUSR)
-    return {**os.environ, "PATH": f"{folder}{os.pathsep}{os.environ['PATH']}"}, log
-
-
-def starts(log: Path) -> list[str]:
-    lines = log.read_text().splitlines() if log.exists() else []
-    log.unlink(missing_ok=True)
-    return lines
 
 
 @pytest.fixture

@@ -13,8 +13,7 @@ import pytest
 from stepper_cli.cache.reports import patch_id
 from stepper_cli.git.commits import Repo, open_repo, read_commit, resolve_revs
 from stepper_cli.jobs.ahead import Ahead
-from tests.git.test_ranges import counting_git, linear_history, starts
-from tests.support.gitutil import GitRepo
+from tests.support.gitutil import GitRepo, counting_git, linear_history, starts
 
 
 def queued(repo: Repo, shas: list[str], **fields: Any) -> list[dict[str, Any]]:

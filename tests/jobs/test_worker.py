@@ -13,9 +13,8 @@ from pathlib import Path
 import pytest
 
 from stepper_cli.jobs import transport as queue
-from tests.git.test_ranges import counting_git
 from tests.support.cli_run import stepper, stepper_process
-from tests.support.gitutil import GitRepo
+from tests.support.gitutil import GitRepo, counting_git
 from tests.support.provider_server import ProviderServer
 from tests.support.queuekit import age_reports, finish, jobs, parse, provider_config, reports, start_worker, wait_until
 

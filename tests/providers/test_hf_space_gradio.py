@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -25,9 +24,11 @@ for _var, _value in {"GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1",
 
 gr = pytest.importorskip("gradio")
 
+from tests.support.chainkit import config_file  # noqa: E402
 from tests.support.cli_run import stepper  # noqa: E402
 from tests.support.gitutil import GitRepo  # noqa: E402
 from tests.support.provider_server import REPORT  # noqa: E402
+from tests.support.redis_server import free_port  # noqa: E402
 
 TOKEN = "hf_SECRETtoken0123456789"
 SLOW_SECONDS = 3.0
@@ -94,13 +95,6 @@ class Space:
         self.app.close()
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="module")
 def space() -> Iterator[Space]:
     running = Space().start()
@@ -110,21 +104,11 @@ def space() -> Iterator[Space]:
         running.stop()
 
 
-@pytest.fixture
-def committed(repo: GitRepo) -> GitRepo:
-    repo.commit("feat: add retry", ("src/retry.py", "def retry():\n    return 3\n"))
-    return repo
-
-
 def report_via(space: Space, repo: GitRepo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **fields: Any) -> Any:
     """`stepper report --format json` with one hf-space provider pointing at the real Space."""
     entry = {"name": "space", "kind": "hf-space", "base_url": space.url, "api_key_env": "HF_SPACE_TOKEN",
              "timeout_seconds": 20, "rps": 1000, **fields}  # fmt: skip
-    lines = ["[retry]", "base_delay_seconds = 0.01", "max_attempts = 1", "[[providers]]"]
-    lines += [f"{key} = {json.dumps(value)}" for key, value in entry.items()]
-    config = tmp_path / "config.toml"
-    config.write_text("\n".join(lines) + "\n")
-    monkeypatch.setenv("STEPPER_CONFIG", str(config))
+    monkeypatch.setenv("STEPPER_CONFIG", str(config_file(tmp_path / "config.toml", entry, max_attempts=1)))
     monkeypatch.setenv("HF_SPACE_TOKEN", TOKEN)
     space.calls.clear()
     res = stepper("report", "--format", "json", "--no-cache", cwd=repo.path)

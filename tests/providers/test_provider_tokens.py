@@ -16,6 +16,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from stepper_cli.providers import usage
 from stepper_cli.report.lean import canonical
 from stepper_cli.report.model import Tokens
+from tests.support.chainkit import config_file
 from tests.support.cli_run import stepper
 from tests.support.gitutil import GitRepo
 from tests.support.provider_server import ProviderServer
@@ -32,12 +33,6 @@ EXPECTED = {
 }
 
 
-@pytest.fixture
-def committed(repo: GitRepo) -> GitRepo:
-    repo.commit("feat: add retry", ("src/retry.py", "def retry():\n    return 3\n"))
-    return repo
-
-
 def configure(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, server: ProviderServer, kind: str, scenario: str
 ) -> None:
@@ -45,10 +40,7 @@ def configure(
     entry = {"name": "primary", "kind": kind, "model": MODEL[kind], "api_key_env": "VENDOR_API_KEY",
              "base_url": url, "rps": 1000, "timeout_seconds": 5}  # fmt: skip
     monkeypatch.setenv("VENDOR_API_KEY", "sk-test-0123456789abcdef")
-    lines = ["[retry]", "base_delay_seconds = 0.01", "[[providers]]"]
-    lines += [f"{key} = {json.dumps(value)}" for key, value in entry.items()]
-    (tmp_path / "c.toml").write_text("\n".join(lines) + "\n")
-    monkeypatch.setenv("STEPPER_CONFIG", str(tmp_path / "c.toml"))
+    monkeypatch.setenv("STEPPER_CONFIG", str(config_file(tmp_path / "c.toml", entry)))
 
 
 def report(repo: GitRepo) -> Any:

@@ -12,12 +12,6 @@ from tests.support.gitutil import GitRepo
 from tests.support.provider_server import REPORT, ProviderServer
 
 
-@pytest.fixture
-def committed(repo: GitRepo) -> GitRepo:
-    repo.commit("feat: add retry", ("src/retry.py", "def retry():\n    return 3\n"))
-    return repo
-
-
 def write_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *providers: tuple[str, str], **retry: float) -> None:
     """Point STEPPER_CONFIG at a file with these (name, base_url) providers, fast retries, no limits."""
     lines = ["[retry]", "base_delay_seconds = 0.01"] + [f"{k} = {v}" for k, v in retry.items()]

@@ -14,6 +14,7 @@ import argparse
 import json
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from stepper_cli.api import ReportOptions
@@ -61,6 +62,20 @@ def provider(name: str, base_url: str, kind: str = "openai", **overrides: Any) -
     entry.update({"api_key_env": "", "timeout_seconds": 0.3, "rps": 1000.0, "concurrency": 8})
     entry.update(overrides)
     return entry
+
+
+def config_file(path: Path, *providers: dict[str, Any], **retry: Any) -> Path:
+    """Write a config file: a [retry] table (fast backoff unless retry says otherwise) and one [[providers]]
+    table per entry. Values are written as JSON, whose strings, numbers and booleans TOML reads the same."""
+    lines = ["[retry]", *_assignments({"base_delay_seconds": 0.01, **retry})]
+    for entry in providers:
+        lines += ["[[providers]]", *_assignments(entry)]
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+def _assignments(table: dict[str, Any]) -> list[str]:
+    return [f"{key} = {json.dumps(value)}" for key, value in table.items()]
 
 
 def make_settings(*providers: dict[str, Any], **sections: Any) -> Settings:

@@ -16,6 +16,7 @@ from typing import Any
 from stepper_cli.cache.reports import REPORT_PREFIX
 from stepper_cli.jobs.ledger import JOB_PREFIX, Job, Ledger
 from stepper_cli.store import open_store
+from tests.support.chainkit import config_file, provider
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,12 +32,8 @@ def provider_config(
     path: Path, base_url: str, *, timeout: float = 10.0, attempts: int = 1, concurrency: int = 32
 ) -> Path:
     """Write a config file with one openai-protocol provider at base_url (no key; no retries unless attempts)."""
-    path.write_text(
-        f"[retry]\nmax_attempts = {attempts}\nbase_delay_seconds = 0.01\n"
-        f'[[providers]]\nname = "primary"\nkind = "openai"\nmodel = "test"\nbase_url = "{base_url}"\n'
-        f'api_key_env = ""\ntimeout_seconds = {timeout}\nrps = 1000\nconcurrency = {concurrency}\n'
-    )
-    return path
+    entry = provider("primary", base_url, model="test", timeout_seconds=timeout, concurrency=concurrency)
+    return config_file(path, entry, max_attempts=attempts)
 
 
 def start_worker(*args: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.Popen[str]:

@@ -15,10 +15,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from tests.support.gitutil import GitRepo
+from tests.support.gitutil import GitRepo, fast_import
 from tests.support.provider_server import ProviderServer, RecordedRequest
-
-STAMP = 1_700_000_000  # commit times of generated histories
 
 
 class StampedServer(ProviderServer):
@@ -48,16 +46,9 @@ def team_config(
 
 def make_history(repo: GitRepo, count: int) -> list[str]:
     """Commit a base and then `count` one-file commits on main with one `git fast-import`; return the count SHAs."""
-    chunks = []
-    for i in range(count + 1):
-        name, body = ("base.txt", "base\n") if i == 0 else (f"src/mod_{i}.py", f"VALUE_{i} = {i}\n")
-        message = "chore: base" if i == 0 else f"feat: add module {i}"
-        chunks.append(
-            f"commit refs/heads/main\ncommitter Ada Tester <ada@example.com> {STAMP + i} +0000\n"
-            f"data {len(message)}\n{message}\nM 644 inline {name}\ndata {len(body)}\n{body}\n"
-        )
-    subprocess.run(["git", "fast-import", "--quiet"], cwd=repo.path, input="".join(chunks).encode(), check=True)
-    repo.git("reset", "-q", "--hard", "main")
+    files = [("chore: base", {"base.txt": "base\n"})]
+    files += [(f"feat: add module {i}", {f"src/mod_{i}.py": f"VALUE_{i} = {i}\n"}) for i in range(1, count + 1)]
+    fast_import(repo, files)
     return repo.git("rev-list", "--reverse", f"main~{count}..main").split()
 
 
