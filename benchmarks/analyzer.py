@@ -32,7 +32,8 @@ _WHOLE = (
     "import resource, sys; from stepper_cli.cli.main import _run; code = _run(sys.argv[1:], False); "
     "print('maxrss', resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr); sys.exit(code)"
 )
-# the analyzer's own work on HEAD, after the imports: read the commit, build the evidence, analyze; seconds
+# the analyzer's own work on HEAD, after the imports: read the commit, build the evidence, analyze (blobs through
+# the context's cat-file reader, as a report reads them); seconds
 _WORK = """
 import resource, sys, time
 from stepper_cli import api
@@ -46,7 +47,7 @@ sha = resolve_revs(ctx.repo, "HEAD")[0]
 start = time.perf_counter()
 commit = read_commit(ctx.repo, sha)
 evidence = build_evidence(commit, ctx.settings.evidence)
-report = analyze(commit, CommitContents(ctx.repo.root, commit.sha), evidence)
+report = analyze(commit, CommitContents(ctx.repo.root, commit.sha, ctx.blob_reader()), evidence)
 elapsed = time.perf_counter() - start
 print("seconds", elapsed, "maxrss", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
 """
