@@ -275,6 +275,17 @@ def test_a_todo_added_in_the_diff_asks_to_resolve_it_but_a_removed_one_does_not(
     assert not any("TODO" in step for step in report_of(commit(project, "Close the gap")).next_steps)
 
 
+def test_content_lines_that_look_like_file_headers_are_read_as_content(project: GitRepo) -> None:
+    # `+++i` and `--- x` are an added `++i` and a removed `-- x`, after the hunk header: not git's file header
+    project.write("src/count.c", "int count(int i) {\n-- i;\nreturn i;\n}\n")
+    commit(project, "Add count")
+    project.write("src/count.c", "int count(int i) {\n++i; // TODO: bound it\nreturn i;\n}\n")
+    report = report_of(commit(project, "Count up"))
+    assert "Resolve the TODO added in src/count.c." in report.next_steps
+    project.write("src/count.c", "int count(int i) {\n++i;   // TODO: bound it\nreturn i;\n}\n")
+    assert report_of(commit(project, "Align the comment")).tags[:2] == ["style", "inferred:whitespace-only"]
+
+
 def test_removing_files_reports_a_large_deletion(project: GitRepo) -> None:
     project.write("src/app/old.py", "".join(f"x{i} = {i}\n" for i in range(250)))
     commit(project, "Add old module")

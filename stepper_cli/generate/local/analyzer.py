@@ -14,7 +14,7 @@ from ...report.model import Report
 from ..evidence import Evidence
 from .codefacts import CodeFacts, Contents, read_code
 from .committype import REVERTS, Inferred, infer_type
-from .facts import Facts, change_lines, file_line, gather, shorten
+from .facts import Facts, change_lines, diff_lines, file_line, gather, shorten
 from .message import TYPES, Subject, parse_subject, prose, squashed_subjects
 from .narrative import Story, count, impact, next_steps, summary, symbol_phrase, where
 
@@ -68,9 +68,7 @@ def _credentials(commit: Commit, evidence: Evidence | None) -> tuple[str, ...]:
     diffs = {f.path: f.diff for f in commit.files}
     found = []
     for path in dict.fromkeys(evidence.redacted_paths):
-        added = "\n".join(
-            line[1:] for line in diffs.get(path, "").splitlines() if line[:1] == "+" and line[:3] != "+++"
-        )
+        added = "\n".join(diff_lines(diffs.get(path, ""))[0])
         if not path or redact(added)[1]:
             found.append(path)
     return tuple(found)

@@ -38,7 +38,7 @@ from functools import lru_cache
 from ...git.commits import Commit, FileChange
 from ..filekinds import classify
 from .deps import DepChange
-from .facts import wordset
+from .facts import diff_lines, wordset
 
 _FIX_VERBS = wordset(
     "fix fixes fixed fixing correct corrects corrected prevent prevents avoid avoids handle handles resolve "
@@ -216,10 +216,9 @@ def only_lines_like(pattern: re.Pattern[str], files: Sequence[FileChange], limit
     if not files or sum(f.added + f.deleted for f in files) > limit:
         return False
     for f in files:
-        for line in f.diff.splitlines():
-            changed = line[:1] in "+-" and not line.startswith(("+++", "---")) and line[1:].strip()
-            if changed and not pattern.match(line[1:]):
-                return False
+        added, removed = diff_lines(f.diff)
+        if any(line.strip() and not pattern.match(line) for line in (*added, *removed)):
+            return False
     return True
 
 
@@ -261,13 +260,9 @@ def whitespace_only(files: Sequence[FileChange], limit: int = 4000) -> bool:
     if sum(f.added + f.deleted for f in files) > limit:
         return False
     for f in files:
-        removed: list[str] = []
-        added: list[str] = []
-        for line in f.diff.splitlines():
-            if line.startswith(("+++", "---")):
-                continue
-            if line[:1] in "+-" and line:
-                (added if line[0] == "+" else removed).append("".join(line[1:].split()))
-        if sorted(x for x in removed if x) != sorted(x for x in added if x):
+        added, removed = (
+            sorted(filter(None, ("".join(line.split()) for line in lines))) for lines in diff_lines(f.diff)
+        )
+        if removed != added:
             return False
     return True

@@ -19,8 +19,8 @@ _NESTED_ROOTS = ("src", "lib", "libs", "packages", "apps", "pkg", "cmd", "intern
 _API_EXTS = (".proto", ".graphql", ".gql", ".d.ts")
 _CHANGELOG = re.compile(r"^(changelog|changes|history|news|release[-_]?notes)(\.[a-z]+)?$")
 _MARKERS = ("TODO", "FIXME", "XXX", "HACK")
-#: a marker in a comment: after `#`, `//`, `/*`, a leading `*`, `--` or `<!--` on an added line
-_COMMENT_TODO = re.compile(rf"(?:#|//|/\*|^\+\s*\*|--|<!--)[^\n]*?\b({'|'.join(_MARKERS)})\b")
+#: a marker in a comment: after `#`, `//`, `/*`, a leading `*`, `--` or `<!--` in an added line
+_COMMENT_TODO = re.compile(rf"(?:#|//|/\*|^\s*\*|--|<!--)[^\n]*?\b({'|'.join(_MARKERS)})\b")
 _SUBPROJECT = re.compile(r"^([+-])Subproject commit ([0-9a-f]{7,40})", re.M)
 _VERBS = {
     "added": "Added", "modified": "Modified", "deleted": "Removed", "renamed": "Renamed",
@@ -96,12 +96,31 @@ def _is_lock(name: str) -> bool:
 def _todo_added(diff: str) -> str | None:
     if not ("TODO" in diff or "FIXME" in diff or "XXX" in diff or "HACK" in diff):  # substring search is fast
         return None
-    for line in diff.splitlines():
-        if line.startswith("+") and not line.startswith("+++"):
-            found = _COMMENT_TODO.search(line)
-            if found:
-                return found.group(1)
+    for line in diff_lines(diff)[0]:
+        found = _COMMENT_TODO.search(line)
+        if found:
+            return found.group(1)
     return None
+
+
+def diff_lines(diff: str) -> tuple[list[str], list[str]]:
+    """The added and the removed lines of a file's diff, without their `+`/`-`, in order.
+
+    Only the lines after a section's first hunk header are content (as git/patch.py counts them), so an
+    added `++i;` or a removed `-- comment` is kept while the `---`/`+++` file header lines are not."""
+    added: list[str] = []
+    removed: list[str] = []
+    crlf = "\r" in diff
+    for section in diff.split("\ndiff --git "):  # a type change has two sections
+        start = section.find("\n@@")
+        if start < 0:
+            continue
+        for line in section[start + 1 :].split("\n"):
+            sign = line[:1]
+            if sign == "+" or sign == "-":
+                text = line[1:].removesuffix("\r") if crlf else line[1:]
+                (added if sign == "+" else removed).append(text)
+    return added, removed
 
 
 def wordset(text: str) -> frozenset[str]:

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from ...git.commits import FileChange
-from .facts import wordset
+from .facts import diff_lines, wordset
 
 _HUNK = r"@@ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@ ?(.*)"  # a hunk header line, and the text git put after it
 _FIRST_HUNK = re.compile(_HUNK)
@@ -70,12 +70,12 @@ def diff_symbols(f: FileChange, language: str | None, contexts: list[str] | None
     added: dict[str, None] = {}
     removed: dict[str, None] = {}
     if pattern:
-        for line in f.diff.splitlines():
-            if line[:1] in "+-" and not line.startswith(("+++", "---")):
-                found = pattern.match(line[1:])
+        for lines, names in zip(diff_lines(f.diff), (added, removed), strict=True):
+            for line in lines:
+                found = pattern.match(line)
                 name = found and next((g for g in found.groups() if g), None)
                 if name:
-                    (added if line[0] == "+" else removed)[name] = None
+                    names[name] = None
     changed = dict.fromkeys(n for n in added if n in removed)
     for context in _hunk_contexts(f.diff) if contexts is None else contexts:
         name = _context_name(context)
