@@ -36,7 +36,6 @@ class Facts:
     added: int = 0
     deleted: int = 0
     statuses: Counter[str] = field(default_factory=Counter)
-    categories: Counter[str] = field(default_factory=Counter)
     languages: Counter[str] = field(default_factory=Counter)
     components: Counter[str] = field(default_factory=Counter)
     #: area name (a filekinds category, or lock/api/security/changelog/binary/submodule/removed) -> paths
@@ -51,9 +50,7 @@ class Facts:
 def gather(files: tuple[FileChange, ...]) -> Facts:
     """Classify every changed file once and total what the report needs (a 5,000-file commit: one pass)."""
     facts = Facts(files)
-    statuses, categories, languages, components, areas = (
-        facts.statuses, facts.categories, facts.languages, facts.components, facts.areas
-    )  # fmt: skip
+    statuses, languages, components, areas = facts.statuses, facts.languages, facts.components, facts.areas
     for f in files:
         path = f.path
         kind = classify(path)
@@ -61,7 +58,6 @@ def gather(files: tuple[FileChange, ...]) -> Facts:
         facts.added += f.added
         facts.deleted += f.deleted
         statuses[f.status] += 1
-        categories[category] += 1
         components[component(path)] += 1
         for area in _path_areas(path, category, kind.security):
             areas.setdefault(area, []).append(path)
