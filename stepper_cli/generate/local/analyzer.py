@@ -13,7 +13,7 @@ from ...git.commits import Commit
 from ...report.model import Report
 from ..evidence import Evidence
 from .codefacts import CodeFacts, Contents, read_code
-from .committype import REVERTS, Inferred, infer_type
+from .committype import Inferred, infer_type
 from .facts import Facts, change_lines, diff_lines, file_line, gather, shorten
 from .message import TYPES, Subject, parse_subject, prose, squashed_subjects
 from .narrative import Story, count, impact, next_steps, summary, symbol_phrase, where
@@ -34,7 +34,7 @@ def analyze(commit: Commit, contents: Contents | None = None, evidence: Evidence
     facts = gather(commit.files)
     code = read_code(commit, contents)
     subject = parse_subject(subject_line, body)
-    inferred = _infer(commit, subject, code)
+    inferred = infer_type(commit, code.deps, release=code.release is not None, stated=subject.type)
     kind = inferred.type
     story = Story(commit, facts, code, kind, subject.breaking, _credentials(commit, evidence))
     return Report(
@@ -72,16 +72,6 @@ def _credentials(commit: Commit, evidence: Evidence | None) -> tuple[str, ...]:
         if not path or redact(added)[1]:
             found.append(path)
     return tuple(found)
-
-
-def _infer(commit: Commit, subject: Subject, code: CodeFacts) -> Inferred:
-    if REVERTS.search(commit.body):  # git's own words outrank the subject's type
-        return Inferred("revert", "revert")
-    if subject.type:
-        return Inferred(subject.type, "subject")
-    if subject.prefixed and code.release:  # commitizen's `bump: version 1.2 → 1.3`
-        return Inferred("chore", "release")
-    return infer_type(commit, code.deps, release=code.release is not None)
 
 
 def _title(subject: Subject, kind: str | None, facts: Facts) -> str:

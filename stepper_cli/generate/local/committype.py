@@ -70,7 +70,7 @@ _PERF_WORDS = wordset("performance faster speed speedup latency optimization opt
 _STYLE_WORDS = wordset("formatting formatter beautify prettier whitespace indentation styling")
 _DOCS_WORDS = wordset("docstring docstrings jsdoc jsdocs javadoc documentation docs readme spelling comments")
 
-REVERTS = re.compile(r"^This reverts commit [0-9a-f]{7,64}", re.M)
+_REVERTS = re.compile(r"^This reverts commit [0-9a-f]{7,64}", re.M)
 _DEPENDABOT = re.compile(r"^(?:bump|update) (?:the )?\S.* from \S+ to \S+|^bump \S+ and \S+$|^bump the \S+ group", re.I)
 _RENOVATE = re.compile(r"^(?:update|upgrade|pin)(?: dependency)? (\S+) to (?:v|version )?\S+", re.I)
 _NAMED = re.compile(r"^(?:bump|update|upgrade|pin)(?: dependency)? `?([@\w./-]+)`?", re.I)
@@ -115,13 +115,22 @@ def role(path: str) -> str:
     return "dependency" if kind == "dependency" else kind
 
 
-def infer_type(commit: Commit, deps: Sequence[DepChange] = (), *, release: bool = False) -> Inferred:
-    """The commit's type and the rule that named it (type None when no rule is sure enough)."""
+def infer_type(
+    commit: Commit, deps: Sequence[DepChange] = (), *, release: bool = False, stated: str | None = None
+) -> Inferred:
+    """The commit's type and the rule that named it (type None when no rule is sure enough).
+
+    `stated` is the type the subject names (`fix: …`): it is the type unless git's own words in the body
+    say the commit is a revert."""
     subject = commit.subject
+    if _REVERTS.search(commit.body):
+        return Inferred("revert", "revert")
+    if stated:
+        return Inferred(stated, "subject")
+    if subject.startswith('Revert "'):
+        return Inferred("revert", "revert")
     words = re.findall(r"[a-z][a-z']*", subject.lower())
     first = words[0] if words else ""
-    if REVERTS.search(commit.body) or subject.startswith('Revert "'):
-        return Inferred("revert", "revert")
     if commit.is_merge or not commit.files:
         return Inferred(None, "merge" if commit.is_merge else "empty")
     if release:
