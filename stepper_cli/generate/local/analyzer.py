@@ -50,7 +50,7 @@ def analyze(commit: Commit, contents: Contents | None = None, evidence: Evidence
 
 def _message(commit: Commit, evidence: Evidence | None) -> tuple[str, str]:
     """The subject and body, as redacted for the evidence when there is some."""
-    if evidence is None or evidence.message == f"{commit.subject}\n\n{commit.body}".strip():
+    if evidence is None or "" not in evidence.redacted_paths:  # "": a value was withheld from the message
         return commit.subject, commit.body
     subject, _, body = evidence.message.partition("\n\n")
     return " ".join(subject.split()), body.strip()
@@ -67,7 +67,7 @@ def _credentials(commit: Commit, evidence: Evidence | None) -> tuple[str, ...]:
 
     diffs = {f.path: f.diff for f in commit.files}
     found = []
-    for path in dict.fromkeys(evidence.redacted_paths):
+    for path in evidence.redacted_paths:
         added = "\n".join(diff_lines(diffs.get(path, ""))[0])
         if not path or redact(added)[1]:
             found.append(path)
