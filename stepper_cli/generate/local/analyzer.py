@@ -14,7 +14,7 @@ from ...report.model import Report
 from ..evidence import Evidence
 from .codefacts import CodeFacts, Contents, read_code
 from .committype import Inferred, infer_type
-from .facts import Facts, change_lines, diff_lines, file_line, gather, shorten
+from .facts import Facts, capped, change_lines, diff_lines, file_line, gather, shorten
 from .message import TYPES, Subject, parse_subject, prose, squashed_subjects
 from .narrative import Story, count, impact, next_steps, summary, symbol_phrase, where
 
@@ -114,8 +114,7 @@ def _changes(commit: Commit, code: CodeFacts) -> list[str]:
         line = file_line(f)
         detail = symbol_phrase(symbols[f.path]) if f.path in symbols else ""
         if f.path in deps:
-            named = deps[f.path]
-            detail = ", ".join(named[:6]) + (f" and {len(named) - 6} more" if len(named) > 6 else "")
+            detail = capped(deps[f.path], 6, prose=False)
         lines.append(shorten(f"{line}: {detail}" if detail else line, 500))
     return lines
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -160,6 +161,14 @@ def listing(paths: list[str], limit: int = 3) -> str:
     shown = [shorten(p, 100) for p in paths[:limit]]
     rest = len(paths) - limit
     return join_and([*shown, f"{rest:,} more"] if rest > 0 else shown)
+
+
+def capped(items: Sequence[str], limit: int, *, prose: bool = True) -> str:
+    """Name up to limit items, then how many more: 'a, b and 3 more'; all of them 'a, b and c' (prose) or
+    'a, b, c' (a list, as after a verb in a line of the changes)."""
+    if len(items) > limit:
+        return f"{', '.join(items[:limit])} and {len(items) - limit} more"
+    return join_and(list(items)) if prose else ", ".join(items)
 
 
 def join_and(items: list[str]) -> str:

@@ -14,7 +14,7 @@ from ...git.commits import Commit
 from .codefacts import CodeFacts
 from .committype import role
 from .deps import DepChange
-from .facts import Facts, join_and, listing, place, shorten
+from .facts import Facts, capped, join_and, listing, place, shorten
 from .symbols import SymbolChanges
 
 _AREAS = (
@@ -93,9 +93,7 @@ def next_steps(story: Story) -> list[str]:
         steps.append(f"Review the migration {listing(facts.paths('migration'))} before deploying.")
     versions = [d for d in code.deps if d.section in ("prod", "optional", "peer", "image") and d.old and d.new]
     if versions and not code.release:
-        names = join_and(
-            [f"{d.name} {d.new}" for d in versions[:3]] + ([f"{len(versions) - 3} more"] * (len(versions) > 3))
-        )
+        names = capped([f"{d.name} {d.new}" for d in versions], 3)
         steps.append(f"Run the full test suite against {names}.")
     if facts.paths("security"):
         steps.append(f"Ask for a security review of {listing(facts.paths('security'))}.")
@@ -174,8 +172,7 @@ def _names(symbols: list[SymbolChanges], limit: int = 6) -> str:
     phrases = []
     for verb, names in verbs.items():
         if names:
-            shown = names[:limit] + ([f"{len(names) - limit} more"] if len(names) > limit else [])
-            phrases.append(f"{verb} {join_and(shown)}")
+            phrases.append(f"{verb} {capped(names, limit)}")
     return join_and(phrases)
 
 
@@ -184,9 +181,7 @@ def symbol_phrase(s: SymbolChanges, limit: int = 6) -> str:
     parts = []
     for verb, names in (("added", s.added), ("removed", s.removed), ("changed", s.changed)):
         if names:
-            parts.append(
-                f"{verb} {', '.join(names[:limit])}" + (f" and {len(names) - limit} more" * (len(names) > limit))
-            )
+            parts.append(f"{verb} {capped(names, limit, prose=False)}")
     if s.renamed:
         parts.append("renamed " + ", ".join(f"{a} → {b}" for a, b in s.renamed[:limit]))
     if s.module:
@@ -199,9 +194,7 @@ def _dep_digest(deps: tuple[DepChange, ...], limit: int = 6) -> str:
     deps = tuple(unique.values())
     direct = [d for d in deps if d.section != "lock"]
     shown = direct or deps
-    text = join_and(
-        [d.describe() for d in shown[:limit]] + ([f"{len(shown) - limit} more"] if len(shown) > limit else [])
-    )
+    text = capped([d.describe() for d in shown], limit)
     locked = len([d for d in deps if d.section == "lock"])
     if direct and locked:
         text += f" (and {count(locked, 'locked package')} updated)"
