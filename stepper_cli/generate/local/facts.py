@@ -18,7 +18,9 @@ from ..filekinds import LOCK_FILES, classify
 #: folders whose children are the real components (`src/api/…` is the `src/api` component)
 _NESTED_ROOTS = ("src", "lib", "libs", "packages", "apps", "pkg", "cmd", "internal", "services", "crates")
 _API_EXTS = (".proto", ".graphql", ".gql", ".d.ts")
-_CHANGELOG = re.compile(r"^(changelog|changes|history|news|release[-_]?notes)(\.[a-z]+)?$")
+#: CHANGELOG.md, HISTORY.rst, NEWS, release-notes.txt, CHANGES-1.x.md (lower-cased file names)
+_CHANGELOG = re.compile(r"^(changelog|changes|history|news|release[-_]?notes)([-_.][\w.]*)?$")
+_CHANGELOG_STARTS = ("changelog", "changes", "history", "news", "release")  # most names start with none
 _MARKERS = ("TODO", "FIXME", "XXX", "HACK")
 #: a marker in a comment: after `#`, `//`, `/*`, a leading `*`, `--` or `<!--` in an added line
 _COMMENT_TODO = re.compile(rf"(?:#|//|/\*|^\s*\*|--|<!--)[^\n]*?\b({'|'.join(_MARKERS)})\b")
@@ -81,9 +83,15 @@ def _path_areas(path: str, category: str, security: bool) -> tuple[str, ...]:
         areas.append("api")
     if security and category not in ("test", "docs"):
         areas.append("security")
-    if _CHANGELOG.match(name):
+    if is_changelog(path):
         areas.append("changelog")
     return tuple(areas)
+
+
+def is_changelog(path: str) -> bool:
+    """Whether a path is a changelog: its file name is CHANGELOG, CHANGES, HISTORY, NEWS or RELEASE-NOTES."""
+    name = path.rpartition("/")[2].lower()
+    return name.startswith(_CHANGELOG_STARTS) and bool(_CHANGELOG.match(name))
 
 
 def _is_lock(name: str) -> bool:

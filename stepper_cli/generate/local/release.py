@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from ...git.commits import Commit, FileChange
 from .committype import role
-from .facts import wordset
+from .facts import is_changelog, wordset
 
 _VERSION_FILES = wordset(
     "package.json pyproject.toml setup.py setup.cfg cargo.toml version version.txt version.py _version.py "
@@ -34,8 +34,6 @@ _SUBJECT = re.compile(
     r"(?:\s*\(#\d+\))?(?:\s*\[skip ci\])?$",
     re.I,
 )
-_CHANGELOG = re.compile(r"^(changelog|changes|history|news|release[-_]?notes)([-_.][\w.]*)?$")
-_CHANGELOG_STARTS = ("changelog", "changes", "history", "news", "release")
 _INCIDENTAL = frozenset({"docs", "dependency", "build", "config", "ci", "meta", "other"})
 
 
@@ -64,11 +62,6 @@ def detect_release(commit: Commit) -> Release | None:
     if (bumped and (changelogs or subject_says) and only_incidental) or (subject_says and only_incidental):
         return Release(old, new, version_files, changelogs)
     return None
-
-
-def is_changelog(path: str) -> bool:
-    name = path.rpartition("/")[2].lower()
-    return name.startswith(_CHANGELOG_STARTS) and bool(_CHANGELOG.match(name))
 
 
 def _versions(files: Sequence[FileChange]) -> tuple[str | None, str | None, tuple[str, ...]]:
