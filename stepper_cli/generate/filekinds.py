@@ -86,7 +86,8 @@ def _security(path: str, lower: str) -> bool:
 
 
 def _category(name: str, ext: str, parts: list[str], folders: frozenset[str]) -> str:
-    if name in LOCK_FILES or name in DEPENDENCY_FILES or name.endswith(".lock") or _is_requirements(name, parts):
+    folder = parts[-2] if len(parts) > 1 else ""
+    if name in LOCK_FILES or name in DEPENDENCY_FILES or name.endswith(".lock") or is_requirements(name, folder):
         return "dependency"
     if parts[0] == ".github":  # workflows and actions run in CI; templates, CODEOWNERS, … describe the project
         return "ci" if len(parts) > 2 and parts[1] in ("workflows", "actions") else "meta"
@@ -107,10 +108,10 @@ def _category(name: str, ext: str, parts: list[str], folders: frozenset[str]) ->
     return "other"
 
 
-def _is_requirements(name: str, parts: list[str]) -> bool:
-    if name.startswith("requirements") and name.endswith((".txt", ".in")):
-        return True
-    return len(parts) > 1 and parts[-2] == "requirements" and name.endswith((".txt", ".in"))
+def is_requirements(name: str, folder: str) -> bool:
+    """Whether a file (its lower-cased name, and that of its folder) is a pip requirements file:
+    requirements*.txt, requirements*.in, or a .txt or .in file in a folder named requirements."""
+    return name.endswith((".txt", ".in")) and (name.startswith("requirements") or folder == "requirements")
 
 
 def _is_test(name: str, folders: frozenset[str]) -> bool:

@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from ..filekinds import is_requirements
+
 Entries = dict[tuple[str, str], str]
 _SECTIONS = ("prod", "dev", "optional", "peer", "build", "lock")
 
@@ -101,10 +103,7 @@ def _parser(path: str) -> Callable[[str], Entries] | None:
     folder, _, name = path.lower().rpartition("/")
     if name in _PARSERS:
         return _PARSERS[name]
-    if "requirements" not in path.lower():
-        return None
-    folder = folder.rpartition("/")[2]
-    if re.fullmatch(r"requirements[-_.\w]*\.(txt|in)", name) or (folder == "requirements" and name.endswith(".txt")):
+    if is_requirements(name, folder.rpartition("/")[2]):
         section = "dev" if _DEV_GROUP.search(name.removeprefix("requirements")) else "prod"
         return lambda text: _requirements(text, section)
     return None
