@@ -17,7 +17,9 @@ from .userdiff import function_context_options
 MAX_BLOB_BYTES = 16 << 20
 _HEX = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
 _WORD = re.compile(r"[A-Za-z_$][\w$]{2,}")
-_HUNK_CONTEXT = re.compile(r"^@@ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@ ?(.*)$", re.M)
+_HUNK = r"@@ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@ ?(.*)"  # a hunk header line, and the text git put after it
+_FIRST_HUNK = re.compile(_HUNK)
+_NEXT_HUNK = re.compile(rf"\n{_HUNK}")  # a literal to look for, so the search skips along in C
 
 
 class BlobReader:
@@ -138,7 +140,13 @@ class CommitContents:
         args += ["--no-ext-diff", "--no-textconv", parent or EMPTY_TREE, self.sha, "--", *paths]
         reader = PatchReader()
         reader.feed(_run(args, self.root))
-        return {f.path: _HUNK_CONTEXT.findall(f.diff) for f in reader.finish()}
+        return {f.path: hunk_contexts(f.diff) for f in reader.finish()}
+
+
+def hunk_contexts(diff: str) -> list[str]:
+    """The text after each hunk header of a diff: the function or class git names the hunk as being in."""
+    first = _FIRST_HUNK.match(diff)
+    return ([first.group(1)] if first else []) + _NEXT_HUNK.findall(diff)
 
 
 def parse_batch(out: bytes, max_bytes: int = MAX_BLOB_BYTES) -> dict[str, bytes]:

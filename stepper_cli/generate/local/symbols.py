@@ -11,11 +11,9 @@ import re
 from dataclasses import dataclass, field
 
 from ...git.commits import FileChange
+from ...git.contents import hunk_contexts
 from .facts import diff_lines, wordset
 
-_HUNK = r"@@ -\d+(?:,\d+)? \+\d+(?:,\d+)? @@ ?(.*)"  # a hunk header line, and the text git put after it
-_FIRST_HUNK = re.compile(_HUNK)
-_NEXT_HUNK = re.compile(rf"\n{_HUNK}")  # a literal to look for, so the search skips along in C
 _DEFINITIONS = {
     "python": r"^\s*(?:async\s+)?(?:def|class)\s+([A-Za-z_]\w*)",
     "go": r"^func\s+(?:\([^)]*\)\s*)?([A-Za-z_]\w*)|^type\s+([A-Za-z_]\w*)\s+(?:struct|interface)",
@@ -77,7 +75,7 @@ def diff_symbols(f: FileChange, language: str | None, contexts: list[str] | None
                 if name:
                     names[name] = None
     changed = dict.fromkeys(n for n in added if n in removed)
-    for context in _hunk_contexts(f.diff) if contexts is None else contexts:
+    for context in hunk_contexts(f.diff) if contexts is None else contexts:
         name = _context_name(context)
         if name and name not in added and name not in removed:
             changed[name] = None
@@ -88,12 +86,6 @@ def diff_symbols(f: FileChange, language: str | None, contexts: list[str] | None
         changed=tuple(changed),
     )
     return result or None
-
-
-def _hunk_contexts(diff: str) -> list[str]:
-    """The text after each hunk header of a diff."""
-    first = _FIRST_HUNK.match(diff)
-    return ([first.group(1)] if first else []) + _NEXT_HUNK.findall(diff)
 
 
 def _context_name(context: str) -> str | None:
