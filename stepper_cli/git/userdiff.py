@@ -11,6 +11,7 @@ and hunk headers fall back to git's default heuristic.
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from pathlib import Path
 
 ATTRIBUTES = Path(__file__).with_name("userdiff.attributes")
@@ -18,24 +19,35 @@ ATTRIBUTES = Path(__file__).with_name("userdiff.attributes")
 LANGUAGES = frozenset(
     {"python", "go", "rust", "java", "kotlin", "c", "cpp", "csharp", "ruby", "php", "elixir", "shell", "objc"}
 )
+#: the variables that say where git finds the user's config (passed to _user_has_attributes in this order)
+_ENV = ("HOME", "XDG_CONFIG_HOME", "GIT_CONFIG_NOSYSTEM", "GIT_CONFIG_SYSTEM", "GIT_CONFIG_GLOBAL")
 
 
 def function_context_options() -> tuple[str, ...]:
-    """The `-c` options that enable the drivers, or () when the user has attributes of their own."""
-    if not ATTRIBUTES.is_file() or _user_has_attributes():
+    """The `-c` options that enable the drivers, or () when the user has attributes of their own.
+
+    Read once per process for each value of the environment variables that say where git's config is."""
+    return _options(tuple(os.environ.get(name) for name in _ENV))
+
+
+@lru_cache(maxsize=8)
+def _options(env: tuple[str | None, ...]) -> tuple[str, ...]:
+    if not ATTRIBUTES.is_file() or _user_has_attributes(*env):
         return ()
     return ("-c", f"core.attributesFile={ATTRIBUTES}")
 
 
-def _user_has_attributes() -> bool:
-    home = Path(os.environ.get("HOME") or Path.home())
-    xdg = Path(os.environ.get("XDG_CONFIG_HOME") or home / ".config")
-    if (xdg / "git" / "attributes").exists():
+def _user_has_attributes(
+    home: str | None, xdg: str | None, nosystem: str | None, system: str | None, global_: str | None
+) -> bool:
+    user = Path(home or Path.home())
+    config = Path(xdg or user / ".config")
+    if (config / "git" / "attributes").exists():
         return True
-    configs = [home / ".gitconfig", xdg / "git" / "config"]
-    if os.environ.get("GIT_CONFIG_NOSYSTEM", "").lower() not in ("1", "true", "yes"):
-        configs.append(Path(os.environ.get("GIT_CONFIG_SYSTEM") or "/etc/gitconfig"))
-    configs += [Path(p) for p in (os.environ.get("GIT_CONFIG_GLOBAL"),) if p]
+    configs = [user / ".gitconfig", config / "git" / "config"]
+    if (nosystem or "").lower() not in ("1", "true", "yes"):
+        configs.append(Path(system or "/etc/gitconfig"))
+    configs += [Path(global_)] if global_ else []
     return any(_mentions_attributes_file(path) for path in configs)
 
 

@@ -100,8 +100,14 @@ def test_git_function_context_names_the_changed_functions_of_other_languages(pro
 
 def test_a_users_own_global_attributes_file_is_left_in_charge(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert function_context_options()[0] == "-c"
-    (tmp_path / "user" / ".config" / "git").mkdir(parents=True)
-    (tmp_path / "user" / ".config" / "git" / "attributes").write_text("*.secret -diff\n")
+    (tmp_path / "config" / "git").mkdir(parents=True)
+    (tmp_path / "config" / "git" / "attributes").write_text("*.secret -diff\n")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))  # read once a process for each setting
+    assert function_context_options() == ()
+    (tmp_path / "gitconfig").write_text("[core]\n\tattributesFile = ~/attributes\n")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "user" / ".config"))
+    assert function_context_options()[0] == "-c"
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "gitconfig"))
     assert function_context_options() == ()
 
 
