@@ -9,7 +9,7 @@ import weakref
 from collections.abc import Sequence
 from pathlib import Path
 
-from .commits import EMPTY_TREE, _argv, _env, starting_git
+from .commits import EMPTY_TREE, _argv, _env, git, starting_git
 from .patch import PatchReader
 from .userdiff import function_context_options
 
@@ -95,21 +95,16 @@ class CommitContents:
     """The contents of one commit's tree and of the blobs its diff names, read on demand."""
 
     def __init__(self, root: Path, sha: str, reader: BlobReader | None = None) -> None:
+        """reader: the command's shared cat-file (a context's `blob_reader()`); else one of its own."""
         if not _HEX.fullmatch(sha):
             raise ValueError(f"not a full commit id: {sha!r}")
         self.root = root
         self.sha = sha
-        self._reader = reader
+        self._reader = reader if reader is not None else BlobReader(root)
 
     def blobs(self, oids: Sequence[str], max_bytes: int = MAX_BLOB_BYTES) -> dict[str, bytes]:
         """The contents of the blobs named by full ids; missing and oversized ones are left out."""
-        if self._reader is not None:
-            return self._reader.read(oids, max_bytes)
-        wanted = list(dict.fromkeys(o for o in oids if _HEX.fullmatch(o)))
-        if not wanted:
-            return {}
-        out = _run(["cat-file", "--batch"], self.root, "".join(f"{o}\n" for o in wanted).encode())
-        return parse_batch(out, max_bytes)
+        return self._reader.read(oids, max_bytes)
 
     def files_naming(self, words: Sequence[str], limit: int = 20) -> dict[str, list[str]]:
         """For each word (an identifier), the files of the commit's tree that contain it as a whole word."""
@@ -149,23 +144,6 @@ def hunk_contexts(diff: str) -> list[str]:
     return ([first.group(1)] if first else []) + _NEXT_HUNK.findall(diff)
 
 
-def parse_batch(out: bytes, max_bytes: int = MAX_BLOB_BYTES) -> dict[str, bytes]:
-    """`<oid> <type> <size>\\n<content>\\n` per object, or `<name> missing\\n`."""
-    found: dict[str, bytes] = {}
-    pos = 0
-    while (end := out.find(b"\n", pos)) >= 0:
-        header = out[pos:end].split()
-        pos = end + 1
-        if len(header) != 3 or not header[2].isdigit():
-            continue  # `<oid> missing`
-        size = int(header[2])
-        if header[1] == b"blob" and size <= max_bytes:
-            found[header[0].decode()] = out[pos : pos + size]
-        pos += size + 1
-    return found
-
-
-def _run(args: list[str], root: Path, stdin: bytes | None = None) -> bytes:
-    with starting_git(root):
-        proc = subprocess.run(_argv(args), cwd=root, input=stdin, capture_output=True, env=_env(), check=False)
-    return proc.stdout
+def _run(args: list[str], root: Path) -> bytes:
+    """What git printed (a failure prints nothing useful: an empty answer)."""
+    return git(args, root, check=False)

@@ -18,6 +18,7 @@ from ..report.markdown import markdown_of
 from ..report.model import ReportResult
 from ..report.safe_text import clean_data, escape_json
 from .commits import Repo, starting_git
+from .contents import BlobReader
 
 MARK = "<!-- stepper-report-json: "
 END = " -->"
@@ -75,16 +76,14 @@ def read_notes(repo: Repo, shas: list[str], ref: str = "refs/notes/stepper") -> 
             blobs[words[1]] = words[0]
     if not blobs:
         return found
-    out = _git(repo.root, ["cat-file", "--batch"], "".join(f"{b}\n" for b in blobs.values()).encode()).stdout
-    at = 0
-    for sha in blobs:  # cat-file answers in the order asked: "<id> blob <size>\n<content>\n"
-        end = out.find(b"\n", at)
-        header = out[at:end].split()
-        if len(header) != 3 or header[1] != b"blob":
-            break
-        size = int(header[2])
-        found[sha] = _result_of(out[end + 1 : end + 1 + size], sha)
-        at = end + 1 + size + 1
+    reader = BlobReader(repo.root)
+    try:
+        texts = reader.read(list(blobs.values()))
+    finally:
+        reader.close()
+    for sha, oid in blobs.items():
+        if oid in texts:
+            found[sha] = _result_of(texts[oid], sha)
     return found
 
 

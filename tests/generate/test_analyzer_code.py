@@ -15,7 +15,7 @@ from stepper_cli.generate.local.codefacts import read_code
 from stepper_cli.generate.local.deps import changes, pinned_in_diff
 from stepper_cli.generate.local.pysymbols import python_symbols
 from stepper_cli.git.commits import Commit, open_repo, read_commit
-from stepper_cli.git.contents import BlobReader, CommitContents, parse_batch
+from stepper_cli.git.contents import BlobReader, CommitContents
 from stepper_cli.git.userdiff import function_context_options
 from stepper_cli.report.model import Report
 from tests.support.gitutil import GitRepo
@@ -244,7 +244,7 @@ def test_blobs_are_read_in_one_batch_and_missing_or_oversized_ones_are_left_out(
     contents = CommitContents(project.path, made.sha)
     assert contents.blobs([oid, "f" * 40, "not an id"]) == {oid: (project.path / made.files[0].path).read_bytes()}
     assert contents.blobs([oid], max_bytes=3) == {}
-    assert parse_batch(b"abc missing\n") == {}
+    assert contents.blobs(["f" * 40]) == {}  # cat-file answers `<id> missing`
 
 
 def test_one_cat_file_serves_every_commit_a_reader_is_shared_by(project: GitRepo) -> None:
